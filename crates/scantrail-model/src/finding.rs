@@ -1,0 +1,105 @@
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Digest, Package};
+
+/// Qualitative severity, ordered from least to most severe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Severity {
+    Unknown,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] =
+        [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Unknown];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Unknown => "UNKNOWN",
+            Severity::Low => "LOW",
+            Severity::Medium => "MEDIUM",
+            Severity::High => "HIGH",
+            Severity::Critical => "CRITICAL",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+
+    /// Parses a severity name case-insensitively; `MODERATE` (GitHub's word) means medium.
+    fn from_str(s: &str) -> Result<Severity, String> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "UNKNOWN" | "NONE" => Ok(Severity::Unknown),
+            "LOW" => Ok(Severity::Low),
+            "MEDIUM" | "MODERATE" => Ok(Severity::Medium),
+            "HIGH" | "IMPORTANT" => Ok(Severity::High),
+            "CRITICAL" => Ok(Severity::Critical),
+            _ => Err(format!("unknown severity {s:?}: expected critical, high, medium, low or unknown")),
+        }
+    }
+}
+
+/// Whether a fix exists for a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingStatus {
+    /// A fixed version is known.
+    Fixed,
+    /// The package is affected and no fixed version is known.
+    Affected,
+}
+
+/// One vulnerability in one installed package of one image.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The CVE id when the advisories name one, else the first advisory id.
+    pub vulnerability_id: String,
+    /// Every other id of the same vulnerability: advisory ids and their aliases, sorted.
+    pub aliases: Vec<String>,
+    pub package: Package,
+    pub fixed_versions: Vec<String>,
+    pub severity: Severity,
+    /// Where the severity came from, for example `CVSS_V3` or `database_specific`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvss_v3_vector: Option<String>,
+    pub status: FindingStatus,
+    /// Diff ID of the layer that brought the package (copied from the package for convenience).
+    #[serde(default)]
+    pub layer: Option<Digest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
+impl Finding {
+    /// The identity of a finding across scans: vulnerability, ecosystem, package name.
+    ///
+    /// The installed version is left out, so an upgrade that stays affected is the same finding.
+    pub fn key(&self) -> (String, String, String) {
+        (
+            self.vulnerability_id.clone(),
+            self.package.ecosystem.as_str().to_string(),
+            self.package.name.clone(),
+        )
+    }
+
+    /// Whether any of the finding's ids (main id or alias) equals `id`, case-insensitively.
+    pub fn has_id(&self, id: &str) -> bool {
+        self.vulnerability_id.eq_ignore_ascii_case(id) || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(id))
+    }
+}
