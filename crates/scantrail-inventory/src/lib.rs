@@ -1,1 +1,89 @@
-//! TODO
+//! Catalogers that find the packages installed in an image's merged filesystem.
+//!
+//! The image reader calls [`wants`] for every tar entry and keeps the content of the paths it
+//! accepts, then [`catalog`] runs every cataloger over the resulting [`FileTree`] and returns
+//! the image's [`Inventory`]. Each package records the file it was read from and the layer that
+//! last wrote that file.
+//!
+//! Supported package databases: dpkg (`var/lib/dpkg/status` and distroless
+//! `var/lib/dpkg/status.d/`), Python distributions (`*.dist-info/METADATA`, `*.egg-info`) and
+//! npm packages (`node_modules/**/package.json`).
+
+mod dpkg;
+mod npm;
+mod os_release;
+mod purl;
+mod python;
+
+use scantrail_image::{FileEntry, FileKind, FileTree};
+use scantrail_model::{Inventory, Package};
+
+pub use os_release::os_release;
+
+/// An error that stops cataloging, because a package database exists but cannot be read.
+///
+/// Damaged files that real images commonly carry (a `package.json` that is not JSON inside a
+/// test fixture folder) are logged with `tracing::warn!` and skipped instead.
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    #[error("invalid dpkg status file /{path} at line {line}: {reason}")]
+    InvalidDpkgStatus { path: String, line: usize, reason: String },
+}
+
+/// What every cataloger may use besides the files: the operating system of the image.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CatalogContext {
+    pub os: Option<os_release::OsReleaseFields>,
+}
+
+/// One package database format.
+///
+/// To add a format (apk, rpm, Go binaries, Cargo auditable binaries, Java archives), implement
+/// this trait in a new module and add the cataloger to [`CATALOGERS`].
+pub(crate) trait Cataloger: Sync {
+    /// Whether the image reader must capture the content of `path` for this cataloger. Called
+    /// for every tar entry, so it must not allocate.
+    fn wants(&self, path: &str) -> bool;
+
+    /// Finds the packages of this format in `files`.
+    fn catalog(&self, files: &FileTree, context: &CatalogContext) -> Result<Vec<Package>, InventoryError>;
+}
+
+/// Every cataloger that [`catalog`] runs.
+static CATALOGERS: &[&dyn Cataloger] = &[&dpkg::DpkgCataloger, &python::PythonCataloger, &npm::NpmCataloger];
+
+/// Whether the image reader must capture the content of `path` (normalized, no leading '/') for
+/// a cataloger or for [`os_release`].
+pub fn wants(path: &str) -> bool {
+    let path = path.strip_prefix('/').unwrap_or(path);
+    os_release::wants(path) || CATALOGERS.iter().any(|cataloger| cataloger.wants(path))
+}
+
+/// Runs every cataloger over the merged filesystem and returns the normalized inventory, with
+/// the operating system from `os-release` when the image has one.
+pub fn catalog(files: &FileTree) -> Result<Inventory, InventoryError> {
+    let os = os_release::read_fields(files);
+    let context = CatalogContext { os: os.clone() };
+
+    let mut packages = Vec::new();
+    for cataloger in CATALOGERS {
+        packages.extend(cataloger.catalog(files, &context)?);
+    }
+
+    let mut inventory = Inventory { os: os.map(|fields| fields.release), packages };
+    inventory.normalize();
+    Ok(inventory)
+}
+
+/// Returns the content of a regular file that a cataloger reads, or `None` for other kinds of
+/// entries. A regular file without content means the image reader did not capture a path that
+/// [`wants`] accepted, so it is logged and skipped.
+fn captured_content<'a>(path: &str, entry: &'a FileEntry) -> Option<&'a [u8]> {
+    if entry.kind != FileKind::Regular {
+        return None;
+    }
+    if entry.content.is_none() {
+        tracing::warn!(path = %format!("/{path}"), "skipping a package file whose content the image reader did not capture");
+    }
+    entry.content.as_deref()
+}
