@@ -70,6 +70,10 @@ pub struct Finding {
     pub vulnerability_id: String,
     /// Every other id of the same vulnerability: advisory ids and their aliases, sorted.
     pub aliases: Vec<String>,
+    /// Ids of the advisory records that matched, sorted: several when records that are aliases
+    /// of one another (PYSEC and GHSA for one CVE) were merged into this finding.
+    #[serde(default)]
+    pub advisory_ids: Vec<String>,
     pub package: Package,
     pub fixed_versions: Vec<String>,
     pub severity: Severity,
