@@ -36,6 +36,9 @@ impl VersionScheme for Pep440 {
 }
 
 fn parse(version: &str) -> Result<Version, VersionError> {
-    Version::from_str(version)
+    // pep440_rs 0.7 trims only ASCII whitespace. Trimming all Unicode whitespace first matches
+    // the `packaging` library, which accepts a version wrapped in, for example, U+202F.
+    let version_text = version.trim();
+    Version::from_str(version_text)
         .map_err(|error| VersionError::invalid(NAME, version, error.to_string()))
 }
