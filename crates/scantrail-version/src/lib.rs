@@ -64,7 +64,7 @@ pub fn scheme_for(ecosystem: Ecosystem) -> Option<&'static dyn VersionScheme> {
         Ecosystem::PyPI => Some(&Pep440),
         Ecosystem::Npm => Some(&Semver),
         // TODO: Go module versions are SemVer with a required `v` prefix, pseudo-versions and
-        // `+incompatible`; they need their own scheme (or a checked reuse of `Semver`).
+        // `+incompatible`, so they need their own scheme or a tested reuse of `Semver`.
         Ecosystem::Go => None,
         // TODO: crates.io versions are strict SemVer 2.0.0, so `Semver` probably fits, but no
         // test covers crates.io inputs yet.
@@ -87,8 +87,8 @@ pub fn scheme_by_name(name: &str) -> Option<&'static dyn VersionScheme> {
 
 /// Finds the greatest of `versions` under `scheme`.
 ///
-/// Returns `Ok(None)` for an empty input and the first invalid version's error otherwise. Of
-/// versions that compare equal (`1.0` and `1.0.0` under PEP 440), the first one wins.
+/// Returns `Ok(None)` for an empty input, and an error for the first invalid version. Of versions
+/// that compare equal (`1.0` and `1.0.0` under PEP 440), the first one wins.
 pub fn max_version<'a, I>(
     scheme: &dyn VersionScheme,
     versions: I,

@@ -13,8 +13,8 @@ use crate::{VersionError, VersionScheme};
 /// is a matching rule, not an ordering rule, and does not apply here. Build metadata is ignored,
 /// so `1.0.0+a` and `1.0.0+b` compare equal.
 ///
-/// Like node-semver's loose mode, any run of `v`, `=` and whitespace before the version and
-/// whitespace after it is ignored, so `v1.2.3`, `=1.2.3` and ` = v1.2.3 ` all equal `1.2.3`.
+/// Leading `v`, `=` and whitespace in any order, and trailing whitespace, are ignored. This
+/// covers the forms node-semver accepts in loose mode, such as `v 1.2.3` and ` = 1.2.3`.
 /// The version itself must be strict SemVer 2.0.0: three numeric parts without leading zeros.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Semver;

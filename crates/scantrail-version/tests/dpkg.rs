@@ -97,8 +97,8 @@ fn dpkg_t_version_c_order() {
     assert_order(&Dpkg, "0:0-a", "0:0-b", Ordering::Less);
 }
 
-/// Versions that dpkg's lib/dpkg/t/t-version.c `test_version_parse` parses, split into
-/// (epoch, upstream, revision) there; here they only need to be valid and equal to themselves.
+/// Versions that dpkg's lib/dpkg/t/t-version.c `test_version_parse` accepts and splits into
+/// (epoch, upstream, revision). Here they only need to be valid and equal to themselves.
 #[test]
 fn dpkg_accepts_t_version_c_valid() {
     let versions = [
@@ -160,8 +160,8 @@ fn dpkg_rejects_invalid_characters() {
     }
 }
 
-/// Cases from Debian Policy 5.6.12: `~` before everything, the epoch first, the revision last,
-/// letters before non-letters.
+/// dpkg's ordering rules in one chain: `~` sorts before everything, the epoch outranks the rest,
+/// the revision is compared last, and letters sort before other characters.
 #[test]
 fn dpkg_policy_ascending() {
     assert_ascending(

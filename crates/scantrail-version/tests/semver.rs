@@ -116,7 +116,7 @@ fn semver_node_equality() {
     }
 }
 
-/// Pre-releases take part in ordering like any other version; npm's range rule that hides them
+/// Pre-releases take part in ordering like any other version. npm's range rule that hides them
 /// does not apply to `compare`.
 #[test]
 fn semver_prerelease_between_releases() {
