@@ -1,7 +1,7 @@
 //! Version comparison schemes, one per package ecosystem.
 //!
-//! Advisories state affected ranges as versions ("introduced 1.2.0, fixed 1.2.5"), and an
-//! installed version is only inside such a range under the ordering of its ecosystem's scheme:
+//! Advisories state affected ranges as versions ("introduced 1.2.0, fixed 1.2.5"). Whether an
+//! installed version falls inside such a range depends on its ecosystem's ordering:
 //! `1.0~rc1 < 1.0` for dpkg, `1.0.dev1 < 1.0a1 < 1.0` for PEP 440, `1.0.0-rc.1 < 1.0.0` for
 //! SemVer. Each scheme implements [`VersionScheme`]; [`scheme_for`] picks the scheme of an
 //! ecosystem and [`scheme_by_name`] picks one by its short name.
