@@ -1,0 +1,224 @@
+//! Comparing two scans: which findings were introduced, fixed or kept, and which packages were
+//! added, removed or changed version.
+//!
+//! A finding is identified across scans by (vulnerability id, ecosystem, package name), so a
+//! package upgraded to a version that is still affected keeps its finding as unchanged. A package
+//! is identified by (ecosystem, name); several installed copies of one name (nested npm
+//! packages) are compared as a set of versions.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use scantrail_model::{Ecosystem, Finding, Package, Scan};
+use serde::Serialize;
+
+/// The identity of a finding across scans.
+pub type FindingKey = (String, Ecosystem, String);
+
+fn finding_key(finding: &Finding) -> FindingKey {
+    (finding.vulnerability_id.clone(), finding.package.ecosystem, finding.package.name.clone())
+}
+
+/// A package whose installed versions differ between two scans.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PackageChange {
+    pub ecosystem: Ecosystem,
+    pub name: String,
+    pub from: Vec<String>,
+    pub to: Vec<String>,
+}
+
+/// The difference between a base scan and a target scan.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ScanDiff {
+    /// Findings of the target that the base does not have.
+    pub introduced: Vec<Finding>,
+    /// Findings of the base that the target no longer has.
+    pub fixed: Vec<Finding>,
+    /// Findings present in both, as the target has them.
+    pub unchanged: Vec<Finding>,
+    pub packages_added: Vec<Package>,
+    pub packages_removed: Vec<Package>,
+    pub packages_changed: Vec<PackageChange>,
+}
+
+impl ScanDiff {
+    /// Compares the findings and packages of `base` and `target`.
+    pub fn between(base: &Scan, target: &Scan) -> ScanDiff {
+        let (introduced, fixed, unchanged) = compare_findings(&base.findings, &target.findings);
+        let (packages_added, packages_removed, packages_changed) =
+            compare_packages(&base.inventory.packages, &target.inventory.packages);
+        ScanDiff { introduced, fixed, unchanged, packages_added, packages_removed, packages_changed }
+    }
+}
+
+/// Splits findings into (introduced, fixed, unchanged) by finding key.
+pub fn compare_findings(base: &[Finding], target: &[Finding]) -> (Vec<Finding>, Vec<Finding>, Vec<Finding>) {
+    let base_keys: BTreeSet<FindingKey> = base.iter().map(finding_key).collect();
+    let target_keys: BTreeSet<FindingKey> = target.iter().map(finding_key).collect();
+
+    let introduced = target.iter().filter(|f| !base_keys.contains(&finding_key(f))).cloned().collect();
+    let fixed = base.iter().filter(|f| !target_keys.contains(&finding_key(f))).cloned().collect();
+    let unchanged = target.iter().filter(|f| base_keys.contains(&finding_key(f))).cloned().collect();
+    (introduced, fixed, unchanged)
+}
+
+/// Counts of (introduced, fixed) findings between two finding lists.
+pub fn count_changes(base: &[Finding], target: &[Finding]) -> (usize, usize) {
+    let base_keys: BTreeSet<FindingKey> = base.iter().map(finding_key).collect();
+    let target_keys: BTreeSet<FindingKey> = target.iter().map(finding_key).collect();
+    (target_keys.difference(&base_keys).count(), base_keys.difference(&target_keys).count())
+}
+
+fn compare_packages(base: &[Package], target: &[Package]) -> (Vec<Package>, Vec<Package>, Vec<PackageChange>) {
+    let group = |packages: &[Package]| {
+        let mut groups: BTreeMap<(Ecosystem, String), Vec<Package>> = BTreeMap::new();
+        for package in packages {
+            groups.entry((package.ecosystem, package.name.clone())).or_default().push(package.clone());
+        }
+        groups
+    };
+    let base_groups = group(base);
+    let target_groups = group(target);
+
+    let mut added = Vec::new();
+    let mut removed = Vec::new();
+    let mut changed = Vec::new();
+    for (key, target_packages) in &target_groups {
+        match base_groups.get(key) {
+            None => added.extend(target_packages.iter().cloned()),
+            Some(base_packages) => {
+                let from = sorted_versions(base_packages);
+                let to = sorted_versions(target_packages);
+                if from != to {
+                    changed.push(PackageChange { ecosystem: key.0, name: key.1.clone(), from, to });
+                }
+            }
+        }
+    }
+    for (key, base_packages) in &base_groups {
+        if !target_groups.contains_key(key) {
+            removed.extend(base_packages.iter().cloned());
+        }
+    }
+    (added, removed, changed)
+}
+
+fn sorted_versions(packages: &[Package]) -> Vec<String> {
+    let versions: BTreeSet<&str> = packages.iter().map(|p| p.version.as_str()).collect();
+    versions.into_iter().map(str::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scantrail_model::{Digest, FindingStatus, Inventory, ScanId, ScanKind, Severity};
+
+    fn package(ecosystem: Ecosystem, name: &str, version: &str) -> Package {
+        Package {
+            ecosystem,
+            name: name.to_string(),
+            version: version.to_string(),
+            source_name: None,
+            source_version: None,
+            purl: format!("pkg:generic/{name}@{version}"),
+            path: "/var/lib/dpkg/status".to_string(),
+            layer: None,
+        }
+    }
+
+    fn finding(id: &str, package: &Package) -> Finding {
+        Finding {
+            vulnerability_id: id.to_string(),
+            aliases: vec![],
+            advisory_ids: vec![id.to_string()],
+            package: package.clone(),
+            fixed_versions: vec![],
+            severity: Severity::High,
+            severity_source: None,
+            cvss_v3_vector: None,
+            status: FindingStatus::Affected,
+            layer: None,
+            summary: None,
+        }
+    }
+
+    fn scan(packages: Vec<Package>, findings: Vec<Finding>) -> Scan {
+        let digest = Digest::sha256_of(b"x");
+        Scan {
+            id: ScanId(String::new()),
+            kind: ScanKind::Scan,
+            reference: "app".to_string(),
+            repository: "app".to_string(),
+            tag: None,
+            manifest_digest: digest.clone(),
+            index_digest: None,
+            config_digest: digest.clone(),
+            platform: "linux/amd64".to_string(),
+            labels: BTreeMap::new(),
+            layers: vec![],
+            created: None,
+            inventory: Inventory { os: None, packages },
+            advisory_snapshot: digest,
+            scanner_version: "test".to_string(),
+            findings,
+            scanned_at: Default::default(),
+            rematch_of: None,
+        }
+    }
+
+    #[test]
+    fn diff_splits_findings_by_key() {
+        let old_ssl = package(Ecosystem::Debian, "openssl", "3.0.11-1~deb12u2");
+        let new_ssl = package(Ecosystem::Debian, "openssl", "3.0.17-1~deb12u2");
+        let zlib = package(Ecosystem::Debian, "zlib1g", "1:1.2.13.dfsg-1");
+        let base = scan(
+            vec![old_ssl.clone(), zlib.clone()],
+            vec![finding("CVE-1", &old_ssl), finding("CVE-2", &old_ssl), finding("CVE-3", &zlib)],
+        );
+        let target = scan(vec![new_ssl.clone()], vec![finding("CVE-2", &new_ssl), finding("CVE-4", &new_ssl)]);
+
+        let diff = ScanDiff::between(&base, &target);
+
+        let ids = |findings: &[Finding]| findings.iter().map(|f| f.vulnerability_id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&diff.introduced), ["CVE-4"]);
+        assert_eq!(ids(&diff.fixed), ["CVE-1", "CVE-3"]);
+        assert_eq!(ids(&diff.unchanged), ["CVE-2"]);
+        assert_eq!(diff.unchanged[0].package.version, "3.0.17-1~deb12u2", "unchanged findings show the target's package");
+        assert_eq!(diff.packages_removed, vec![zlib]);
+        assert!(diff.packages_added.is_empty());
+        assert_eq!(
+            diff.packages_changed,
+            vec![PackageChange {
+                ecosystem: Ecosystem::Debian,
+                name: "openssl".to_string(),
+                from: vec!["3.0.11-1~deb12u2".to_string()],
+                to: vec!["3.0.17-1~deb12u2".to_string()],
+            }]
+        );
+        assert_eq!(count_changes(&base.findings, &target.findings), (1, 2));
+    }
+
+    #[test]
+    fn diff_compares_copies_as_version_sets() {
+        let lodash_a = package(Ecosystem::Npm, "lodash", "4.17.15");
+        let lodash_b = package(Ecosystem::Npm, "lodash", "4.17.21");
+        let base = scan(vec![lodash_a.clone(), lodash_b.clone()], vec![]);
+        let same = scan(vec![lodash_b.clone(), lodash_a.clone()], vec![]);
+        let upgraded = scan(vec![lodash_b.clone()], vec![]);
+
+        assert!(ScanDiff::between(&base, &same).packages_changed.is_empty());
+        let change = &ScanDiff::between(&base, &upgraded).packages_changed[0];
+        assert_eq!(change.from, ["4.17.15", "4.17.21"]);
+        assert_eq!(change.to, ["4.17.21"]);
+    }
+
+    #[test]
+    fn diff_of_scan_with_itself_is_empty() {
+        let zlib = package(Ecosystem::Debian, "zlib1g", "1:1.2.13.dfsg-1");
+        let base = scan(vec![zlib.clone()], vec![finding("CVE-3", &zlib)]);
+        let diff = ScanDiff::between(&base, &base);
+        assert!(diff.introduced.is_empty() && diff.fixed.is_empty());
+        assert_eq!(diff.unchanged.len(), 1);
+        assert!(diff.packages_added.is_empty() && diff.packages_removed.is_empty() && diff.packages_changed.is_empty());
+    }
+}
