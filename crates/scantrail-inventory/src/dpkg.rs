@@ -44,7 +44,7 @@ impl Cataloger for DpkgCataloger {
     }
 }
 
-/// Whether `path` is a package's file directly in `status.d/`. The folder also holds a
+/// Returns whether `path` is a package's file directly in `status.d/`. The folder also contains a
 /// `NAME.md5sums` file per package, which lists file checksums and names no package.
 fn is_status_dir_entry(path: &str) -> bool {
     match path.strip_prefix(STATUS_DIR_PREFIX) {
@@ -136,7 +136,7 @@ fn to_package(
     if let Some(source_name) = &source_name {
         qualifiers.push(("upstream", source_name));
     }
-    let purl = PackageUrl { ty: "deb", namespace: Some(distro.namespace), name, version, qualifiers }.to_canonical();
+    let purl = PackageUrl { package_type: "deb", namespace: Some(distro.namespace), name, version, qualifiers }.to_canonical();
 
     Package {
         ecosystem: distro.ecosystem,
@@ -169,7 +169,7 @@ struct Paragraph<'a> {
 }
 
 impl<'a> Paragraph<'a> {
-    /// The first-line value of `name`, compared without case as deb822(5) requires, or `None`
+    /// Returns the first-line value of `name`, compared without case as deb822(5) requires, or `None`
     /// when the field is missing or empty.
     fn field(&self, name: &str) -> Option<&'a str> {
         self.fields
@@ -179,7 +179,7 @@ impl<'a> Paragraph<'a> {
             .filter(|value| !value.is_empty())
     }
 
-    /// Whether dpkg's `Status:` (want, error flag, state) says the package's files are on disk:
+    /// Returns whether dpkg's `Status:` (want, error flag, state) shows the package's files on disk:
     /// the state is `installed`, whatever the want is, so `hold ok installed` and
     /// `deinstall ok installed` count and `deinstall ok config-files` does not. The files in
     /// distroless `status.d/` carry no Status and are all installed.

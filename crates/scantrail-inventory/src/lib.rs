@@ -30,7 +30,7 @@ pub enum InventoryError {
     InvalidDpkgStatus { path: String, line: usize, reason: String },
 }
 
-/// What every cataloger may use besides the files: the operating system of the image.
+/// The facts about the image that catalogers share besides its files: its operating system.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct CatalogContext {
     pub os: Option<os_release::OsReleaseFields>,
@@ -41,7 +41,7 @@ pub(crate) struct CatalogContext {
 /// To add a format (apk, rpm, Go binaries, Cargo auditable binaries, Java archives), implement
 /// this trait in a new module and add the cataloger to [`CATALOGERS`].
 pub(crate) trait Cataloger: Sync {
-    /// Whether the image reader must capture the content of `path` for this cataloger. Called
+    /// Returns whether the image reader must capture the content of `path` for this cataloger. Called
     /// for every tar entry, so it must not allocate.
     fn wants(&self, path: &str) -> bool;
 
@@ -52,8 +52,8 @@ pub(crate) trait Cataloger: Sync {
 /// Every cataloger that [`catalog`] runs.
 static CATALOGERS: &[&dyn Cataloger] = &[&dpkg::DpkgCataloger, &python::PythonCataloger, &npm::NpmCataloger];
 
-/// Whether the image reader must capture the content of `path` (normalized, no leading '/') for
-/// a cataloger or for [`os_release`].
+/// Returns whether the image reader must capture the content of `path` (normalized, no leading
+/// '/') for a cataloger or for [`os_release`].
 pub fn wants(path: &str) -> bool {
     let path = path.strip_prefix('/').unwrap_or(path);
     os_release::wants(path) || CATALOGERS.iter().any(|cataloger| cataloger.wants(path))

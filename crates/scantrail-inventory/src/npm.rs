@@ -24,7 +24,7 @@ impl Cataloger for NpmCataloger {
     }
 }
 
-/// Whether `path` is the `package.json` at the root of a package folder:
+/// Returns whether `path` is the `package.json` at the root of a package folder:
 /// `node_modules/NAME/package.json` or `node_modules/@SCOPE/NAME/package.json`, at any depth of
 /// nesting. Files deeper inside a package (`node_modules/x/lib/package.json`) are not package
 /// roots and often are test fixtures.
@@ -44,7 +44,7 @@ fn is_package_manifest(path: &str) -> bool {
     scope.len() > 1 && scope.starts_with('@') && is_node_modules(grandparent)
 }
 
-/// Whether the last component of `dir` is `node_modules`.
+/// Returns whether the last component of `dir` is `node_modules`.
 fn is_node_modules(dir: &str) -> bool {
     dir == "node_modules" || dir.ends_with("/node_modules")
 }
@@ -80,7 +80,7 @@ fn read_manifest(path: &str, content: &[u8], layer: &Digest) -> Option<Package> 
     })
 }
 
-/// The purl of an npm package. A scoped name `@scope/name` becomes the namespace `@scope`,
+/// Builds the purl of an npm package. A scoped name `@scope/name` becomes the namespace `@scope`,
 /// written `%40scope`, and both parts are lower-cased as the purl `npm` type requires.
 fn purl(name: &str, version: &str) -> String {
     let name = name.to_lowercase();
@@ -88,7 +88,7 @@ fn purl(name: &str, version: &str) -> String {
         Some((scope, name)) if scope.starts_with('@') => (Some(scope), name),
         _ => (None, name.as_str()),
     };
-    PackageUrl { ty: "npm", namespace, name, version, qualifiers: Vec::new() }.to_canonical()
+    PackageUrl { package_type: "npm", namespace, name, version, qualifiers: Vec::new() }.to_canonical()
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use scantrail_model::OsRelease;
 /// often a symlink to `../usr/lib/os-release`.
 const OS_RELEASE_PATHS: [&str; 2] = ["etc/os-release", "usr/lib/os-release"];
 
-/// The `ID` os-release(5) tells readers to assume when the file sets none.
+/// The `ID` that os-release(5) defines as the default when the file sets none.
 const DEFAULT_ID: &str = "linux";
 
 /// The parsed fields of an os-release file, with `ID_LIKE` that catalogers need but
@@ -22,7 +22,7 @@ pub(crate) struct OsReleaseFields {
 }
 
 impl OsReleaseFields {
-    /// Whether the distribution is `id` or derives from it.
+    /// Returns whether the distribution is `id` or derives from it.
     pub fn is_like(&self, id: &str) -> bool {
         self.release.id == id || self.id_like.iter().any(|like| like == id)
     }

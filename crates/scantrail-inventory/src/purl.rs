@@ -5,7 +5,8 @@ use std::fmt::Write;
 
 /// The parts of a purl that catalogers fill in. Empty qualifier values are left out.
 pub(crate) struct PackageUrl<'a> {
-    pub ty: &'a str,
+    /// The purl type, the package format (`deb`, `npm`, `pypi`).
+    pub package_type: &'a str,
     pub namespace: Option<&'a str>,
     pub name: &'a str,
     pub version: &'a str,
@@ -16,7 +17,7 @@ impl PackageUrl<'_> {
     /// Formats the purl in canonical form: every component percent-encoded and the qualifiers
     /// sorted by key.
     pub fn to_canonical(&self) -> String {
-        let mut purl = format!("pkg:{}/", self.ty);
+        let mut purl = format!("pkg:{}/", self.package_type);
         if let Some(namespace) = self.namespace {
             for segment in namespace.split('/').filter(|segment| !segment.is_empty()) {
                 purl.push_str(&encode(segment));
@@ -75,7 +76,7 @@ mod tests {
     #[test]
     fn canonical_sorts_qualifiers_and_drops_empty_ones() {
         let purl = PackageUrl {
-            ty: "deb",
+            package_type: "deb",
             namespace: Some("debian"),
             name: "attr",
             version: "1:2.4.47-2+b1",
@@ -86,7 +87,7 @@ mod tests {
 
     #[test]
     fn canonical_without_namespace_or_version() {
-        let purl = PackageUrl { ty: "npm", namespace: None, name: "left-pad", version: "", qualifiers: Vec::new() };
+        let purl = PackageUrl { package_type: "npm", namespace: None, name: "left-pad", version: "", qualifiers: Vec::new() };
         assert_eq!(purl.to_canonical(), "pkg:npm/left-pad");
     }
 }

@@ -58,7 +58,7 @@ fn read_metadata(text: &str) -> Option<(&str, &str)> {
 
 fn to_package(name: &str, version: &str, path: &str, layer: &Digest) -> Package {
     let purl_name = purl_name(name);
-    let purl = PackageUrl { ty: "pypi", namespace: None, name: &purl_name, version, qualifiers: Vec::new() }.to_canonical();
+    let purl = PackageUrl { package_type: "pypi", namespace: None, name: &purl_name, version, qualifiers: Vec::new() }.to_canonical();
     Package {
         ecosystem: Ecosystem::PyPI,
         name: name.to_string(),
@@ -71,7 +71,7 @@ fn to_package(name: &str, version: &str, path: &str, layer: &Digest) -> Package 
     }
 }
 
-/// The name as the purl `pypi` type writes it: lower-case, with `_` replaced by `-`. Dots are
+/// Converts a distribution name to the form the purl `pypi` type requires: lower-case, with `_` replaced by `-`. Dots are
 /// kept (`zope.interface`), unlike the full PEP 503 normalization.
 fn purl_name(name: &str) -> String {
     name.to_ascii_lowercase().replace('_', "-")
