@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# End-to-end run on the real images and advisories in ../shared/fixtures.
+#
+# Imports the Debian 12, PyPI and npm advisories, scans the demo image's tags v1.0 and v1.1 into a
+# fresh history store, runs log, diff and gate, and checks every finding against an independent
+# computation (scripts/independent_findings.py: dpkg --compare-versions, Python packaging, npm
+# semver). Exits non-zero on the first mismatch.
+#
+# Needs: the fixtures folder (default ../shared/fixtures, or FIXTURES=DIR), python3 with pip and
+# node with npm (the first run installs `packaging`, `PyYAML` and `semver` under target/e2e-tools
+# from PyPI and the npm registry), and dpkg.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+fixtures=${FIXTURES:-$repo/../shared/fixtures}
+if [ ! -d "$fixtures/images/demo-oci" ]; then
+  echo "e2e: no fixtures at $fixtures; set FIXTURES=DIR" >&2
+  exit 2
+fi
+fixtures=$(cd "$fixtures" && pwd)
+
+tools=$repo/target/e2e-tools
+if [ ! -x "$tools/venv/bin/python" ]; then
+  python3 -m venv "$tools/venv"
+  "$tools/venv/bin/pip" install --quiet packaging PyYAML
+fi
+if [ ! -d "$tools/node/node_modules/semver" ]; then
+  mkdir -p "$tools/node"
+  npm install --silent --prefix "$tools/node" semver@7 >/dev/null
+fi
+python=$tools/venv/bin/python
+export SEMVER_HELPER_DIR=$tools/node
+
+cargo build --release --locked --quiet --manifest-path "$repo/Cargo.toml" -p scantrail
+scantrail=$repo/target/release/scantrail
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export SCANTRAIL_HOME=$work/home
+repo_name=registry.example.com/shop/app
+advisories=("$fixtures/advisories/debian12" "$fixtures/advisories/osv-pypi" "$fixtures/advisories/osv-npm")
+
+step() { printf '\n== %s\n' "$*" >&2; }
+
+step "db import"
+"$scantrail" db import "${advisories[@]}"
+"$scantrail" db status
+
+for tag in v1.0 v1.1; do
+  step "scan $tag"
+  "$scantrail" scan "oci:$fixtures/images/demo-oci:$tag" --tag "$repo_name:$tag" --format json > "$work/scan-$tag.json"
+  "$scantrail" show "$repo_name:$tag" | head -n 12
+  step "independent computation for $tag"
+  "$python" "$repo/scripts/independent_findings.py" compute --layout "$fixtures/images/demo-oci" --tag "$tag" \
+    --advisories "${advisories[@]}" > "$work/expected-$tag.json"
+  "$python" "$repo/scripts/independent_findings.py" compare "$work/expected-$tag.json" "$work/scan-$tag.json"
+done
+
+step "log"
+"$scantrail" log "$repo_name"
+
+step "diff v1.0 v1.1"
+"$scantrail" diff "$repo_name:v1.0" "$repo_name:v1.1" | head -n 8
+"$scantrail" diff "$repo_name:v1.0" "$repo_name:v1.1" --format json > "$work/diff.json"
+"$python" "$repo/scripts/independent_findings.py" diff "$work/scan-v1.0.json" "$work/scan-v1.1.json" "$work/diff.json"
+
+step "gate"
+set +e
+"$scantrail" gate "$repo_name:v1.1" --fail-on critical --format json > "$work/gate-critical.json"
+critical=$?
+"$scantrail" gate "$repo_name:v1.1" --fail-on critical --ignore-unfixed > /dev/null
+"$scantrail" gate "$repo_name:v1.0" --fail-on low > /dev/null
+low=$?
+"$scantrail" gate "$repo_name:nonexistent" --fail-on low > /dev/null 2>&1
+missing=$?
+set -e
+expect_critical=$("$python" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(1 if any(f["severity"]=="CRITICAL" for f in d["findings"]) else 0)' "$work/scan-v1.1.json")
+echo "gate --fail-on critical on v1.1: exit $critical (expected $expect_critical)" >&2
+echo "gate --fail-on low on v1.0: exit $low (expected 1)" >&2
+echo "gate on a tag never scanned: exit $missing (expected 2)" >&2
+[ "$critical" = "$expect_critical" ] && [ "$low" = 1 ] && [ "$missing" = 2 ]
+
+step "e2e passed"
