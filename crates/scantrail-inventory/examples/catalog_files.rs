@@ -2,7 +2,8 @@
 //! them by hand on real package databases.
 //!
 //! Each argument is either `IMAGE_PATH=HOST_FILE`, which places one host file at a path of the
-//! image, or a host folder laid out as an image root:
+//! image, or a host folder laid out as an image root. No tracing subscriber is installed, so
+//! the warnings about skipped package files are not shown:
 //!
 //! ```text
 //! cargo run -p scantrail-inventory --example catalog_files -- \

@@ -58,7 +58,9 @@ struct Distro {
     ecosystem: Ecosystem,
     /// The purl namespace, the distribution vendor (`debian`, `ubuntu`).
     namespace: &'static str,
-    /// The purl `distro` qualifier, `ID-VERSION_ID` from os-release (`debian-12`).
+    /// The purl `distro` qualifier from os-release: `ID-VERSION_ID` (`debian-12`), or
+    /// `ID-VERSION_CODENAME` for releases without a version such as Debian testing and sid
+    /// (`debian-trixie`).
     qualifier: Option<String>,
 }
 

@@ -86,8 +86,8 @@ fn parse_assignment(line: &str) -> Option<(&str, String)> {
 }
 
 /// Removes shell quoting from one word: `'…'` is literal, `"…"` honors the backslash escapes
-/// `\"`, `\\`, `\$` and `` \` ``, and outside quotes a backslash escapes any character. An
-/// unquoted space or `#` ends the word, as it would in `sh`.
+/// `\"`, `\\`, `\$` and `` \` ``, and outside quotes a backslash escapes any character.
+/// Unquoted whitespace ends the word as in `sh`, which also drops a trailing ` # comment`.
 fn unquote(word: &str) -> String {
     #[derive(PartialEq)]
     enum Quote {
@@ -104,7 +104,7 @@ fn unquote(word: &str) -> String {
             (Quote::None, '\'') => quote = Quote::Single,
             (Quote::None, '"') => quote = Quote::Double,
             (Quote::None, '\\') => value.extend(chars.next()),
-            (Quote::None, c) if c.is_whitespace() || c == '#' => break,
+            (Quote::None, c) if c.is_whitespace() => break,
             (Quote::Single, '\'') | (Quote::Double, '"') => quote = Quote::None,
             (Quote::Double, '\\') => match chars.next() {
                 Some(escaped @ ('"' | '\\' | '$' | '`')) => value.push(escaped),
@@ -136,6 +136,7 @@ mod tests {
             ("unquoted\\ space", "unquoted space"),
             ("\"joined\"'words'", "joinedwords"),
             ("12 # comment", "12"),
+            ("a#b", "a#b"),
             ("\"\"", ""),
         ];
         for (word, expected) in cases {

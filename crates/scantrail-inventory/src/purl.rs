@@ -46,6 +46,9 @@ impl PackageUrl<'_> {
 /// and the colon `:` as they are and encodes every other UTF-8 byte, so a Debian epoch stays
 /// `1:2.38.1-5` while `+` becomes `%2B` (`pkg:deb/debian/attr@1:2.4.47-2%2Bb1` is one of the
 /// specification's own test vectors).
+///
+/// NOTE: some tools write `+` unencoded, so compare purls from other sources after
+/// percent-decoding them.
 pub(crate) fn encode(component: &str) -> String {
     let mut encoded = String::with_capacity(component.len());
     for byte in component.bytes() {
