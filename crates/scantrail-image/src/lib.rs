@@ -1,6 +1,121 @@
 //! Reading container images: OCI layouts and archives, docker-archive files, digest checks,
 //! layer application with whiteouts, and the merged filesystem that catalogers read.
+//!
+//! ```no_run
+//! use scantrail_image::{read_image, ImageSource, ReadOptions};
+//!
+//! let source = ImageSource::parse("oci:demo-oci:v1.1")?;
+//! let capture = |path: &str| path == "var/lib/dpkg/status" || path.ends_with("os-release");
+//! let image = read_image(&source, &ReadOptions { capture: &capture, ..ReadOptions::default() })?;
+//! println!("{} has {} layers", image.manifest_digest, image.layers.len());
+//! let status = image.files.read("/var/lib/dpkg/status");
+//! # Ok::<(), scantrail_image::ImageError>(())
+//! ```
+//!
+//! Registries are not read yet: export an image with `docker save` or `skopeo copy` first.
 
+mod archive;
+mod blob;
+mod config;
+mod docker;
+mod error;
 pub mod files;
+mod layer;
+mod oci;
+mod read;
+mod source;
 
+use std::collections::BTreeMap;
+
+use scantrail_model::{Digest, LayerRecord};
+
+pub use config::HistoryEntry;
+pub use error::{BlobRole, ImageError};
 pub use files::{FileEntry, FileKind, FileTree};
+pub use read::read_image;
+pub use source::{ImageSource, Platform};
+
+/// Receives progress while layers are read. Every method has an empty default.
+pub trait Progress {
+    /// Layer `index` of `count` (counting from 0) starts; `size` is its blob size as stored.
+    fn layer_started(&self, index: usize, count: usize, digest: &Digest, size: u64) {
+        let _ = (index, count, digest, size);
+    }
+
+    /// `bytes` more bytes of the current layer blob (compressed, as stored) were read.
+    fn layer_bytes(&self, bytes: u64) {
+        let _ = bytes;
+    }
+
+    fn layer_finished(&self, index: usize) {
+        let _ = index;
+    }
+}
+
+/// A [`Progress`] that ignores every report.
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// Bounds on what reading one image may hold in memory, so that a hostile or broken image (a
+/// decompression bomb, a layer of millions of entries) fails with an error instead of
+/// exhausting memory. Exceeding a limit is an error that names the limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Maximum size in bytes of one captured file.
+    pub max_captured_file: u64,
+    /// Maximum bytes captured across all layers, counting copies that upper layers overwrite.
+    pub max_captured_total: u64,
+    /// Maximum number of tar entries across all layers.
+    pub max_entries: usize,
+}
+
+impl Default for Limits {
+    /// Defaults sized well above the package databases and manifests that catalogers capture.
+    fn default() -> Limits {
+        Limits { max_captured_file: 256 * 1024 * 1024, max_captured_total: 1024 * 1024 * 1024, max_entries: 2_000_000 }
+    }
+}
+
+/// How to read an image.
+pub struct ReadOptions<'a> {
+    /// The platform chosen from a multi-platform image; ignored for single-platform images.
+    pub platform: Platform,
+    /// Whether to keep the content of the file at a normalized path (no leading `/`). Called
+    /// with the path as written in the layer and, when a parent directory is a symlink, with
+    /// the path it resolves to; the content is kept when either call returns true.
+    pub capture: &'a dyn Fn(&str) -> bool,
+    pub limits: Limits,
+    pub progress: &'a dyn Progress,
+}
+
+fn capture_nothing(_: &str) -> bool {
+    false
+}
+
+impl Default for ReadOptions<'static> {
+    /// linux/amd64, no file content captured, default limits, no progress reports.
+    fn default() -> ReadOptions<'static> {
+        ReadOptions { platform: Platform::default(), capture: &capture_nothing, limits: Limits::default(), progress: &NoProgress }
+    }
+}
+
+/// An image read from its source: identity, config and merged filesystem.
+#[derive(Clone, Debug)]
+pub struct Image {
+    pub manifest_digest: Digest,
+    /// The image index the manifest was chosen from, for a multi-platform image.
+    pub index_digest: Option<Digest>,
+    pub config_digest: Digest,
+    /// The platform the config states.
+    pub platform: Platform,
+    /// Layers from the base up, with the `created_by` of their history entries.
+    pub layers: Vec<LayerRecord>,
+    pub labels: BTreeMap<String, String>,
+    pub created: Option<String>,
+    pub history: Vec<HistoryEntry>,
+    /// The `org.opencontainers.image.ref.name` of the chosen manifest, or the docker-archive
+    /// `RepoTags` entry chosen (the first one when the source named none).
+    pub ref_name: Option<String>,
+    pub files: FileTree,
+}

@@ -1,0 +1,234 @@
+//! Access to the files of an image layout, whether a directory or a tar archive, and
+//! recognition of compressed streams.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use flate2::bufread::MultiGzDecoder;
+
+use crate::files::normalize;
+use crate::ImageError;
+
+/// Maximum number of symlinks followed to find a member of an outer archive.
+const MAX_MEMBER_LINK_HOPS: usize = 8;
+
+/// Compression of a stream, told by its first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    /// The compression whose magic number starts `bytes`; anything else is taken as plain.
+    pub fn from_magic(bytes: &[u8]) -> Compression {
+        if bytes.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+}
+
+/// Reads the first bytes of the file at `path` to tell its compression.
+pub(crate) fn sniff_compression(path: &Path) -> Result<Compression, ImageError> {
+    let mut file = File::open(path).map_err(|e| ImageError::io(path, e))?;
+    let mut magic = [0u8; 4];
+    let mut filled = 0;
+    while filled < magic.len() {
+        match file.read(&mut magic[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(ImageError::io(path, e)),
+        }
+    }
+    Ok(Compression::from_magic(&magic[..filled]))
+}
+
+/// A decompressing reader over a buffered source, which it can give back when done so the caller
+/// can read whatever follows the compressed data.
+pub(crate) enum Decoder<R: BufRead> {
+    Plain(R),
+    Gzip(MultiGzDecoder<R>),
+    Zstd(zstd::stream::read::Decoder<'static, R>),
+}
+
+impl<R: BufRead> Decoder<R> {
+    pub fn new(reader: R, compression: Compression) -> io::Result<Decoder<R>> {
+        Ok(match compression {
+            Compression::None => Decoder::Plain(reader),
+            Compression::Gzip => Decoder::Gzip(MultiGzDecoder::new(reader)),
+            Compression::Zstd => Decoder::Zstd(zstd::stream::read::Decoder::with_buffer(reader)?),
+        })
+    }
+
+    pub fn into_inner(self) -> R {
+        match self {
+            Decoder::Plain(reader) => reader,
+            Decoder::Gzip(decoder) => decoder.into_inner(),
+            Decoder::Zstd(decoder) => decoder.finish(),
+        }
+    }
+}
+
+impl<R: BufRead> Read for Decoder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Decoder::Plain(reader) => reader.read(buf),
+            Decoder::Gzip(decoder) => decoder.read(buf),
+            Decoder::Zstd(decoder) => decoder.read(buf),
+        }
+    }
+}
+
+/// Wraps `reader` in the decompressor for `compression`.
+pub(crate) fn decompressed<'a, R: Read + 'a>(reader: R, compression: Compression) -> io::Result<Box<dyn Read + 'a>> {
+    Ok(Box::new(Decoder::new(BufReader::new(reader), compression)?))
+}
+
+/// Where one member's data sits in an outer archive, in the decompressed stream.
+#[derive(Clone, Copy, Debug)]
+struct Member {
+    offset: u64,
+    size: u64,
+}
+
+/// The files of an image layout or `docker save` archive, by path relative to its root.
+pub(crate) enum Store {
+    Directory { root: PathBuf },
+    Archive(ArchiveIndex),
+}
+
+/// The members of a tar archive, indexed once so that each can be read on its own.
+pub(crate) struct ArchiveIndex {
+    path: PathBuf,
+    compression: Compression,
+    members: HashMap<String, Member>,
+    /// Symbolic and hard links between members: `docker save` writes a layer that two images
+    /// share once and links the second copy to it.
+    links: HashMap<String, String>,
+}
+
+impl Store {
+    pub fn directory(root: &Path) -> Result<Store, ImageError> {
+        let metadata = std::fs::metadata(root).map_err(|e| ImageError::io(root, e))?;
+        if !metadata.is_dir() {
+            return Err(ImageError::UnrecognizedSource {
+                path: root.to_path_buf(),
+                reason: "an OCI layout is a directory; for a tar file use oci-archive:FILE".to_string(),
+            });
+        }
+        Ok(Store::Directory { root: root.to_path_buf() })
+    }
+
+    /// Indexes the tar archive at `path`, which may be gzip- or zstd-compressed as a whole.
+    pub fn archive(path: &Path) -> Result<Store, ImageError> {
+        let compression = sniff_compression(path)?;
+        let file = File::open(path).map_err(|e| ImageError::io(path, e))?;
+        let reader = decompressed(file, compression).map_err(|e| ImageError::io(path, e))?;
+        let mut archive = tar::Archive::new(reader);
+        let not_tar = |e: io::Error| ImageError::UnrecognizedSource {
+            path: path.to_path_buf(),
+            reason: format!("it is not a readable tar archive (plain, gzip or zstd): {e}"),
+        };
+
+        let mut members = HashMap::new();
+        let mut links = HashMap::new();
+        for entry in archive.entries().map_err(not_tar)? {
+            let entry = entry.map_err(not_tar)?;
+            let name = normalize(&String::from_utf8_lossy(&entry.path_bytes()));
+            match entry.header().entry_type() {
+                tar::EntryType::Symlink => {
+                    let target = String::from_utf8_lossy(&entry.link_name_bytes().unwrap_or_default()).into_owned();
+                    let parent = name.rsplit_once('/').map_or("", |(dir, _)| dir);
+                    let resolved = normalize(&format!("{parent}/{target}"));
+                    links.insert(name, resolved);
+                }
+                tar::EntryType::Link => {
+                    let target = String::from_utf8_lossy(&entry.link_name_bytes().unwrap_or_default()).into_owned();
+                    links.insert(name, normalize(&target));
+                }
+                entry_type if entry_type.is_file() || entry_type == tar::EntryType::Continuous => {
+                    members.insert(name, Member { offset: entry.raw_file_position(), size: entry.size() });
+                }
+                _ => {}
+            }
+        }
+        Ok(Store::Archive(ArchiveIndex { path: path.to_path_buf(), compression, members, links }))
+    }
+
+    /// Opens the file `name` (a path relative to the layout root). Returns `None` when it does
+    /// not exist, and the reader with the file's size otherwise.
+    pub fn open(&self, name: &str) -> Result<Option<(Box<dyn Read + '_>, u64)>, ImageError> {
+        match self {
+            Store::Directory { root } => {
+                let path = root.join(name);
+                let file = match File::open(&path) {
+                    Ok(file) => file,
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+                    Err(e) => return Err(ImageError::io(path, e)),
+                };
+                let size = file.metadata().map_err(|e| ImageError::io(&path, e))?.len();
+                Ok(Some((Box::new(file), size)))
+            }
+            Store::Archive(index) => index.open(name),
+        }
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        match self {
+            Store::Directory { root } => root.join(name).is_file(),
+            Store::Archive(index) => index.find(name).is_some(),
+        }
+    }
+
+    /// Describes where `name` was looked for, for messages.
+    pub fn location(&self, name: &str) -> String {
+        match self {
+            Store::Directory { root } => root.join(name).display().to_string(),
+            Store::Archive(index) => format!("{name} in {}", index.path.display()),
+        }
+    }
+}
+
+impl ArchiveIndex {
+    fn find(&self, name: &str) -> Option<Member> {
+        let mut name = normalize(name);
+        for _ in 0..=MAX_MEMBER_LINK_HOPS {
+            if let Some(member) = self.members.get(&name) {
+                return Some(*member);
+            }
+            name = self.links.get(&name)?.clone();
+        }
+        None
+    }
+
+    fn open(&self, name: &str) -> Result<Option<(Box<dyn Read + '_>, u64)>, ImageError> {
+        let Some(member) = self.find(name) else { return Ok(None) };
+        let io_error = |e| ImageError::io(&self.path, e);
+        let mut file = File::open(&self.path).map_err(io_error)?;
+
+        if self.compression == Compression::None {
+            file.seek(SeekFrom::Start(member.offset)).map_err(io_error)?;
+            return Ok(Some((Box::new(file.take(member.size)), member.size)));
+        }
+
+        // NOTE: a compressed outer archive (`docker save | gzip`) cannot seek, so each member
+        // is read by decompressing the archive again from its start and skipping to the
+        // member. Memory stays bounded, but an image with many layers reads the archive once
+        // per layer; decompress it first for speed.
+        let mut reader = decompressed(file, self.compression).map_err(io_error)?;
+        let skipped = io::copy(&mut (&mut reader).take(member.offset), &mut io::sink()).map_err(io_error)?;
+        if skipped != member.offset {
+            let truncated = io::Error::new(io::ErrorKind::UnexpectedEof, "the archive ended before the member");
+            return Err(ImageError::io(&self.path, truncated));
+        }
+        Ok(Some((Box::new(reader.take(member.size)), member.size)))
+    }
+}

@@ -1,0 +1,122 @@
+use std::io;
+use std::path::PathBuf;
+
+use scantrail_model::Digest;
+
+/// What a blob is to the image, for messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlobRole {
+    Index,
+    Manifest,
+    Config,
+    Layer,
+}
+
+impl std::fmt::Display for BlobRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            BlobRole::Index => "index",
+            BlobRole::Manifest => "manifest",
+            BlobRole::Config => "config",
+            BlobRole::Layer => "layer",
+        })
+    }
+}
+
+/// Errors of reading an image. `image` fields hold the image source as the user wrote it
+/// (`oci:demo:v1.1`), so every message says which image failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error("invalid image source {text:?}: {reason}; use oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF] or the path of a layout or archive")]
+    InvalidSource { text: String, reason: String },
+
+    #[error("{path} is not an image layout or archive: {reason}")]
+    UnrecognizedSource { path: PathBuf, reason: String },
+
+    #[error("failed to read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error("{role} blob {digest} of {image} is missing ({location}); the image is incomplete: copy or export it again")]
+    BlobMissing { role: BlobRole, digest: Digest, image: String, location: String },
+
+    #[error("{role} blob {expected} of {image} does not match its digest: its content hashes to {actual}; the blob is corrupt: re-pull or re-export the image")]
+    DigestMismatch { role: BlobRole, expected: Digest, actual: Digest, image: String },
+
+    #[error("{role} blob {digest} of {image} is {actual} bytes but its descriptor says {expected}; re-pull or re-export the image")]
+    SizeMismatch { role: BlobRole, digest: Digest, expected: u64, actual: u64, image: String },
+
+    #[error("layer {index} ({digest}) of {image} uncompresses to {actual}, but the config lists diff ID {expected}; the layer or the config is corrupt: re-pull or re-export the image")]
+    DiffIdMismatch { index: usize, digest: Digest, expected: Digest, actual: Digest, image: String },
+
+    #[error("failed to read layer {index} ({digest}) of {image}: {source}; the layer is truncated or corrupt: re-pull or re-export the image")]
+    LayerRead {
+        index: usize,
+        digest: Digest,
+        image: String,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error("failed to read blob {digest} of {image}: {source}")]
+    BlobRead {
+        digest: Digest,
+        image: String,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error("invalid {role} {what} of {image}: {source}")]
+    InvalidJson {
+        role: BlobRole,
+        what: String,
+        image: String,
+        #[source]
+        source: serde_json::Error,
+    },
+
+    #[error("{image} is malformed: {reason}")]
+    Malformed { image: String, reason: String },
+
+    #[error("{image} has no image tagged {tag:?}; available: {}", list(available))]
+    TagNotFound { image: String, tag: String, available: Vec<String> },
+
+    #[error("{image} contains several images ({}); name one, for example {example}", list(available))]
+    AmbiguousImage { image: String, available: Vec<String>, example: String },
+
+    #[error("{image} has no image for platform {platform}; available: {}; choose one with --platform", list(available))]
+    PlatformNotFound { image: String, platform: String, available: Vec<String> },
+
+    #[error("{role} {digest} of {image} has media type {media_type}, which scantrail cannot read{hint}")]
+    UnsupportedMediaType { role: BlobRole, digest: Digest, media_type: String, image: String, hint: &'static str },
+
+    #[error("entry {path:?} in layer {index} ({digest}) of {image} points outside the image root; the layer is malformed or hostile and was not applied")]
+    PathEscapesRoot { path: String, index: usize, digest: Digest, image: String },
+
+    #[error("file {path:?} in layer {index} ({digest}) of {image} exceeds {limit} ({value} bytes); raise the limit if the file is expected to be this large")]
+    LimitExceeded { path: String, index: usize, digest: Digest, image: String, limit: &'static str, value: u64 },
+
+    #[error("{image} has more than {max_entries} filesystem entries (Limits::max_entries); raise the limit if the image is expected to be this large")]
+    TooManyEntries { image: String, max_entries: usize },
+}
+
+fn list(values: &[String]) -> String {
+    if values.is_empty() {
+        "none".to_string()
+    } else {
+        values.join(", ")
+    }
+}
+
+impl ImageError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> ImageError {
+        ImageError::Io { path: path.into(), source }
+    }
+
+    pub(crate) fn malformed(image: &str, reason: impl Into<String>) -> ImageError {
+        ImageError::Malformed { image: image.to_string(), reason: reason.into() }
+    }
+}

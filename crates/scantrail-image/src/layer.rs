@@ -1,0 +1,349 @@
+//! Reading one layer blob and applying its changeset to the merged file tree.
+//!
+//! A layer is read in two passes over its entries: the first streams the blob, checks its
+//! digest, size and diff ID, and keeps only metadata plus the captured file contents; the second
+//! applies the entries to the tree. A layer that fails a check changes nothing in the tree.
+//!
+//! Changeset rules follow the OCI image spec's "Image Layer Filesystem Changeset": `.wh.NAME`
+//! deletes NAME from lower layers, `.wh..wh..opq` in directory D hides every lower-layer child of
+//! D, and both apply to lower layers only, whatever their position in the tar.
+
+use std::io::{self, BufRead, BufReader, Read};
+
+use scantrail_model::Digest;
+use tar::EntryType;
+
+use crate::archive::{Compression, Decoder};
+use crate::blob::{BlobRef, HashingReader};
+use crate::error::BlobRole;
+use crate::files::{normalize, FileEntry, FileKind, FileTree};
+use crate::{ImageError, Limits, ReadOptions};
+
+const WHITEOUT_PREFIX: &str = ".wh.";
+const OPAQUE_MARKER: &str = ".wh..wh..opq";
+
+/// A layer to read and what it must hash to.
+pub(crate) struct LayerSpec<'a> {
+    pub index: usize,
+    /// The blob digest from the manifest; `None` for a legacy docker-archive, which has none.
+    pub digest: Option<&'a Digest>,
+    pub size: Option<u64>,
+    pub media_type: &'a str,
+    pub diff_id: &'a Digest,
+    pub image: &'a str,
+}
+
+/// What reading a layer found out about its blob.
+pub(crate) struct LayerBlobInfo {
+    pub digest: Digest,
+    pub size: u64,
+    pub compression: Compression,
+}
+
+/// Running totals across the layers of one image, checked against [`Limits`].
+#[derive(Default)]
+pub(crate) struct Budget {
+    pub entries: usize,
+    pub captured_bytes: u64,
+}
+
+/// One tar entry kept between the two passes.
+enum Change {
+    Add { path: String, kind: FileKind, size: u64, content: Option<Vec<u8>> },
+    Hardlink { path: String, target: String },
+    Whiteout { path: String },
+    Opaque { dir: String },
+}
+
+/// Reads the layer blob from `reader`, checks it and applies it to `tree`.
+pub(crate) fn apply_layer(
+    tree: &mut FileTree,
+    reader: impl Read,
+    spec: &LayerSpec,
+    options: &ReadOptions,
+    budget: &mut Budget,
+) -> Result<LayerBlobInfo, ImageError> {
+    let report = |bytes| options.progress.layer_bytes(bytes);
+    let (raw, raw_hash) = HashingReader::new(reader, &report);
+    let mut raw = BufReader::new(raw);
+
+    let layer_error = |source: io::Error| ImageError::LayerRead {
+        index: spec.index,
+        digest: spec.digest.cloned().unwrap_or_else(|| spec.diff_id.clone()),
+        image: spec.image.to_string(),
+        source,
+    };
+    let compression = detect_compression(&mut raw, spec).map_err(layer_error)?;
+
+    let decoder = Decoder::new(raw, compression).map_err(layer_error)?;
+    let ignore = |_| {};
+    let (uncompressed, diff_hash) = HashingReader::new(decoder, &ignore);
+    let mut archive = tar::Archive::new(uncompressed);
+
+    let collected = collect_changes(&mut archive, tree, spec, &options.limits, options.capture, budget);
+    // The uncompressed stream is read past the tar end marker so its hash covers all of it.
+    let mut uncompressed = archive.into_inner();
+    let drained = match &collected {
+        Ok(_) => drain(&mut uncompressed),
+        Err(_) => Ok(0),
+    };
+    let decoder = uncompressed.into_inner();
+
+    // The blob is read to its end even after a failure, so that a corrupt blob is reported as
+    // a digest mismatch, the cause, not as the decompression error it led to.
+    let mut raw = decoder.into_inner();
+    let raw_drained = drain(&mut raw);
+    let blob_digest = raw_hash.borrow().digest();
+    if let (Some(expected), Ok(_)) = (spec.digest, &raw_drained) {
+        let blob = BlobRef { role: BlobRole::Layer, digest: expected, size: spec.size, image: spec.image };
+        blob.verify(&raw_hash.borrow())?;
+    }
+
+    let changes = match collected {
+        Ok(changes) => changes,
+        Err(ChangeError::Image(error)) => return Err(error),
+        Err(ChangeError::Io(source)) => return Err(layer_error(source)),
+    };
+    drained.map_err(layer_error)?;
+    raw_drained.map_err(layer_error)?;
+
+    let actual_diff_id = diff_hash.borrow().digest();
+    if &actual_diff_id != spec.diff_id {
+        return Err(ImageError::DiffIdMismatch {
+            index: spec.index,
+            digest: blob_digest,
+            expected: spec.diff_id.clone(),
+            actual: actual_diff_id,
+            image: spec.image.to_string(),
+        });
+    }
+
+    apply_changes(tree, changes, spec.diff_id);
+    let size = raw_hash.borrow().bytes();
+    Ok(LayerBlobInfo { digest: blob_digest, size, compression })
+}
+
+fn drain(reader: &mut impl Read) -> io::Result<u64> {
+    io::copy(reader, &mut io::sink())
+}
+
+/// Tells the layer's compression by its magic bytes, which win over the media type: legacy
+/// docker-archive layers have no media type, and some tools label gzip layers as plain tar.
+fn detect_compression(raw: &mut impl BufRead, spec: &LayerSpec) -> io::Result<Compression> {
+    let magic = raw.fill_buf()?;
+    let from_magic = Compression::from_magic(magic);
+    if let Some(declared) = declared_compression(spec.media_type) {
+        if declared != from_magic && !magic.is_empty() {
+            tracing::warn!(
+                layer = spec.index,
+                media_type = spec.media_type,
+                "layer {} of {} is declared {:?} by its media type but its content is {:?}; reading it as {:?}",
+                spec.index,
+                spec.image,
+                declared,
+                from_magic,
+                from_magic,
+            );
+        }
+    }
+    Ok(from_magic)
+}
+
+/// The compression a layer media type declares, or `None` for an unknown or absent media type.
+fn declared_compression(media_type: &str) -> Option<Compression> {
+    match media_type {
+        "" => None,
+        m if m.ends_with("+gzip") || m.ends_with(".tar.gzip") => Some(Compression::Gzip),
+        m if m.ends_with("+zstd") => Some(Compression::Zstd),
+        m if m.ends_with(".tar") => Some(Compression::None),
+        _ => None,
+    }
+}
+
+enum ChangeError {
+    Image(ImageError),
+    Io(io::Error),
+}
+
+impl From<io::Error> for ChangeError {
+    fn from(error: io::Error) -> ChangeError {
+        ChangeError::Io(error)
+    }
+}
+
+/// First pass: reads every tar entry, keeping metadata and the captured contents.
+fn collect_changes<R: Read>(
+    archive: &mut tar::Archive<R>,
+    tree: &FileTree,
+    spec: &LayerSpec,
+    limits: &Limits,
+    capture: &dyn Fn(&str) -> bool,
+    budget: &mut Budget,
+) -> Result<Vec<Change>, ChangeError> {
+    let mut changes = Vec::new();
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        budget.entries += 1;
+        if budget.entries > limits.max_entries {
+            return Err(ChangeError::Image(ImageError::TooManyEntries {
+                image: spec.image.to_string(),
+                max_entries: limits.max_entries,
+            }));
+        }
+
+        let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let path = checked_path(&raw_path, spec).map_err(ChangeError::Image)?;
+        if path.is_empty() {
+            // The root directory itself (`./`).
+            continue;
+        }
+
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", &path));
+        if name == OPAQUE_MARKER {
+            changes.push(Change::Opaque { dir: dir.to_string() });
+            continue;
+        }
+        if let Some(hidden) = name.strip_prefix(WHITEOUT_PREFIX) {
+            // `.wh..wh.*` names other than the opaque marker are aufs bookkeeping, not changes.
+            if !hidden.starts_with(WHITEOUT_PREFIX) {
+                let hidden = if dir.is_empty() { hidden.to_string() } else { format!("{dir}/{hidden}") };
+                changes.push(Change::Whiteout { path: hidden });
+            }
+            continue;
+        }
+
+        let entry_type = entry.header().entry_type();
+        let change = match entry_type {
+            EntryType::Link => {
+                let target = String::from_utf8_lossy(&entry.link_name_bytes().unwrap_or_default()).into_owned();
+                Change::Hardlink { path, target: checked_path(&target, spec).map_err(ChangeError::Image)? }
+            }
+            EntryType::Symlink => {
+                let target = String::from_utf8_lossy(&entry.link_name_bytes().unwrap_or_default()).into_owned();
+                Change::Add { path, kind: FileKind::Symlink(target), size: 0, content: None }
+            }
+            EntryType::Directory => Change::Add { path, kind: FileKind::Directory, size: 0, content: None },
+            t if t.is_file() || t == EntryType::Continuous || t == EntryType::GNUSparse => {
+                let size = entry.size();
+                let wanted = capture(&path) || tree.resolve_parent(&path).is_some_and(|resolved| capture(&resolved));
+                let content = if wanted { Some(read_captured(&mut entry, &path, spec, limits, budget)?) } else { None };
+                Change::Add { path, kind: FileKind::Regular, size, content }
+            }
+            _ => Change::Add { path, kind: FileKind::Other, size: 0, content: None },
+        };
+        changes.push(change);
+    }
+    Ok(changes)
+}
+
+/// Reads a captured file's content, enforcing the per-file and per-image limits.
+fn read_captured(
+    entry: &mut impl Read,
+    path: &str,
+    spec: &LayerSpec,
+    limits: &Limits,
+    budget: &mut Budget,
+) -> Result<Vec<u8>, ChangeError> {
+    let exceeded = |limit: &'static str, value: u64| {
+        ChangeError::Image(ImageError::LimitExceeded {
+            path: path.to_string(),
+            index: spec.index,
+            digest: spec.digest.cloned().unwrap_or_else(|| spec.diff_id.clone()),
+            image: spec.image.to_string(),
+            limit,
+            value,
+        })
+    };
+
+    let mut content = Vec::new();
+    entry.take(limits.max_captured_file.saturating_add(1)).read_to_end(&mut content)?;
+    let length = content.len() as u64;
+    if length > limits.max_captured_file {
+        return Err(exceeded("Limits::max_captured_file", limits.max_captured_file));
+    }
+    budget.captured_bytes += length;
+    if budget.captured_bytes > limits.max_captured_total {
+        return Err(exceeded("Limits::max_captured_total", limits.max_captured_total));
+    }
+    Ok(content)
+}
+
+/// Normalizes an entry or hard link path, rejecting one whose `..` climbs above the root.
+fn checked_path(raw: &str, spec: &LayerSpec) -> Result<String, ImageError> {
+    let mut depth: usize = 0;
+    for component in raw.split('/').filter(|c| !c.is_empty() && *c != ".") {
+        if component == ".." {
+            depth = depth.checked_sub(1).ok_or_else(|| ImageError::PathEscapesRoot {
+                path: raw.to_string(),
+                index: spec.index,
+                digest: spec.digest.cloned().unwrap_or_else(|| spec.diff_id.clone()),
+                image: spec.image.to_string(),
+            })?;
+        } else {
+            depth += 1;
+        }
+    }
+    Ok(normalize(raw))
+}
+
+/// Second pass: deletions first (they apply to lower layers only), then additions in tar order.
+fn apply_changes(tree: &mut FileTree, changes: Vec<Change>, layer: &Digest) {
+    for change in &changes {
+        match change {
+            Change::Opaque { dir } => {
+                let dir = resolve_parent_of_child(tree, dir);
+                tree.remove_children(&dir);
+            }
+            Change::Whiteout { path } => {
+                let path = tree.resolve_parent(path).unwrap_or_else(|| path.clone());
+                tree.remove_tree(&path);
+            }
+            _ => {}
+        }
+    }
+
+    for change in changes {
+        match change {
+            Change::Add { path, kind, size, content } => {
+                let path = tree.resolve_parent(&path).unwrap_or(path);
+                put(tree, &path, FileEntry { kind, layer: layer.clone(), size, content });
+            }
+            Change::Hardlink { path, target } => {
+                let path = tree.resolve_parent(&path).unwrap_or(path);
+                let target_path = tree.resolve_parent(&target).unwrap_or_else(|| target.clone());
+                let entry = match tree.get(&target_path) {
+                    Some(found) => FileEntry { layer: layer.clone(), ..found.clone() },
+                    None => {
+                        tracing::warn!(path, target, "hard link target is missing; keeping the link as an empty file");
+                        FileEntry { kind: FileKind::Regular, layer: layer.clone(), size: 0, content: None }
+                    }
+                };
+                put(tree, &path, entry);
+            }
+            Change::Opaque { .. } | Change::Whiteout { .. } => {}
+        }
+    }
+}
+
+/// The directory `dir` with symlinks in it resolved, as its children would be placed.
+fn resolve_parent_of_child(tree: &FileTree, dir: &str) -> String {
+    if dir.is_empty() {
+        return String::new();
+    }
+    let child = format!("{dir}/{OPAQUE_MARKER}");
+    match tree.resolve_parent(&child) {
+        Some(resolved) => resolved.rsplit_once('/').map_or(String::new(), |(parent, _)| parent.to_string()),
+        None => dir.to_string(),
+    }
+}
+
+/// Writes one entry: a directory over a directory merges, anything else replaces the old entry
+/// and everything below it.
+fn put(tree: &mut FileTree, path: &str, entry: FileEntry) {
+    let merges = entry.kind == FileKind::Directory
+        && tree.get(path).is_some_and(|existing| existing.kind == FileKind::Directory);
+    if !merges {
+        tree.remove_tree(path);
+    }
+    tree.insert(path, entry);
+}

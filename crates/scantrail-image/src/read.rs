@@ -1,0 +1,192 @@
+//! Reading an image from its source, layer by layer.
+
+use scantrail_model::{Digest, LayerRecord};
+
+use crate::archive::{Compression, Store};
+use crate::blob::{blob_path, read_small_blob, read_small_file, BlobRef};
+use crate::config::ImageConfig;
+use crate::docker::{self, DockerImage, LegacyImage};
+use crate::error::BlobRole;
+use crate::layer::{apply_layer, Budget, LayerSpec};
+use crate::oci::{self, to_digest, ChosenManifest};
+use crate::{FileTree, Image, ImageError, ImageSource, ReadOptions};
+
+/// Reads the image at `source`: chooses its manifest, checks every blob against its digest and
+/// applies its layers into one file tree, keeping the content of the files `options.capture`
+/// selects.
+pub fn read_image(source: &ImageSource, options: &ReadOptions) -> Result<Image, ImageError> {
+    let image = source.to_string();
+    match source {
+        ImageSource::OciLayout { path, tag } => {
+            let store = Store::directory(path)?;
+            let chosen = oci::choose_from_layout(&store, &image, tag.as_deref(), &options.platform)?;
+            read_oci_image(&store, &image, chosen, options)
+        }
+        ImageSource::OciArchive { path, tag } => {
+            let store = Store::archive(path)?;
+            let chosen = oci::choose_from_layout(&store, &image, tag.as_deref(), &options.platform)?;
+            read_oci_image(&store, &image, chosen, options)
+        }
+        ImageSource::DockerArchive { path, reference } => {
+            let store = Store::archive(path)?;
+            match docker::choose_image(&store, &image, reference.as_deref())? {
+                DockerImage::Oci(chosen) => read_oci_image(&store, &image, chosen, options),
+                DockerImage::Legacy(legacy) => read_legacy_image(&store, &image, legacy, options),
+            }
+        }
+    }
+}
+
+/// Reads an image whose manifest was found in an OCI layout.
+fn read_oci_image(store: &Store, image: &str, chosen: ChosenManifest, options: &ReadOptions) -> Result<Image, ImageError> {
+    let manifest = &chosen.manifest;
+    let config_digest = to_digest(manifest.config().digest().as_ref(), image)?;
+    let config_blob = BlobRef { role: BlobRole::Config, digest: &config_digest, size: Some(manifest.config().size()), image };
+    let config = ImageConfig::parse(&read_small_blob(store, &config_blob)?, &config_blob)?;
+
+    let descriptors = manifest.layers();
+    if descriptors.len() != config.diff_ids.len() {
+        return Err(ImageError::malformed(
+            image,
+            format!(
+                "manifest {} lists {} layers but config {config_digest} lists {} diff IDs",
+                chosen.manifest_digest,
+                descriptors.len(),
+                config.diff_ids.len()
+            ),
+        ));
+    }
+
+    let created_by = config.layer_created_by(descriptors.len());
+    let mut files = FileTree::new();
+    let mut budget = Budget::default();
+    let mut layers = Vec::with_capacity(descriptors.len());
+    for (index, descriptor) in descriptors.iter().enumerate() {
+        let digest = to_digest(descriptor.digest().as_ref(), image)?;
+        let media_type = descriptor.media_type().as_ref();
+        let spec = LayerSpec {
+            index,
+            digest: Some(&digest),
+            size: Some(descriptor.size()),
+            media_type,
+            diff_id: &config.diff_ids[index],
+            image,
+        };
+
+        let name = blob_path(&digest);
+        let blob = BlobRef { role: BlobRole::Layer, digest: &digest, size: Some(descriptor.size()), image };
+        let Some((reader, _)) = store.open(&name)? else {
+            return Err(blob.missing(store, &name));
+        };
+        options.progress.layer_started(index, descriptors.len(), &digest, descriptor.size());
+        apply_layer(&mut files, reader, &spec, options, &mut budget)?;
+        options.progress.layer_finished(index);
+
+        layers.push(LayerRecord {
+            digest,
+            diff_id: config.diff_ids[index].clone(),
+            media_type: media_type.to_string(),
+            size: descriptor.size(),
+            created_by: created_by[index].clone(),
+        });
+    }
+
+    Ok(Image {
+        manifest_digest: chosen.manifest_digest,
+        index_digest: chosen.index_digest,
+        config_digest,
+        platform: config.platform,
+        layers,
+        labels: config.labels,
+        created: config.created,
+        history: config.history,
+        ref_name: chosen.ref_name,
+        files,
+    })
+}
+
+/// Reads an image of a legacy docker-archive, which has a config and layer tars but no manifest.
+fn read_legacy_image(store: &Store, image: &str, legacy: LegacyImage, options: &ReadOptions) -> Result<Image, ImageError> {
+    let config_bytes = match &legacy.config_digest {
+        Some(digest) => {
+            let blob = BlobRef { role: BlobRole::Config, digest, size: None, image };
+            read_small_file(store, &legacy.config_path, &blob)?
+        }
+        None => read_unnamed_config(store, image, &legacy.config_path)?,
+    };
+    let config_digest = legacy.config_digest.clone().unwrap_or_else(|| Digest::sha256_of(&config_bytes));
+    let config_blob = BlobRef { role: BlobRole::Config, digest: &config_digest, size: None, image };
+    let config = ImageConfig::parse(&config_bytes, &config_blob)?;
+
+    if legacy.layer_paths.len() != config.diff_ids.len() {
+        return Err(ImageError::malformed(
+            image,
+            format!(
+                "manifest.json lists {} layers but config {config_digest} lists {} diff IDs",
+                legacy.layer_paths.len(),
+                config.diff_ids.len()
+            ),
+        ));
+    }
+
+    let created_by = config.layer_created_by(legacy.layer_paths.len());
+    let mut files = FileTree::new();
+    let mut budget = Budget::default();
+    let mut layers = Vec::with_capacity(legacy.layer_paths.len());
+    for (index, path) in legacy.layer_paths.iter().enumerate() {
+        let diff_id = &config.diff_ids[index];
+        let Some((reader, size)) = store.open(path)? else {
+            let blob = BlobRef { role: BlobRole::Layer, digest: diff_id, size: None, image };
+            return Err(blob.missing(store, path));
+        };
+        let spec = LayerSpec { index, digest: None, size: None, media_type: "", diff_id, image };
+        options.progress.layer_started(index, legacy.layer_paths.len(), diff_id, size);
+        let blob = apply_layer(&mut files, reader, &spec, options, &mut budget)?;
+        options.progress.layer_finished(index);
+
+        let media_type = match blob.compression {
+            Compression::None => "application/vnd.docker.image.rootfs.diff.tar",
+            Compression::Gzip => "application/vnd.docker.image.rootfs.diff.tar.gzip",
+            Compression::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
+        };
+        layers.push(LayerRecord {
+            digest: blob.digest,
+            diff_id: diff_id.clone(),
+            media_type: media_type.to_string(),
+            size: blob.size,
+            created_by: created_by[index].clone(),
+        });
+    }
+
+    let layer_descriptors: Vec<(String, u64, Digest)> =
+        layers.iter().map(|layer| (layer.media_type.clone(), layer.size, layer.digest.clone())).collect();
+    let manifest_digest =
+        docker::synthesized_manifest_digest(&config_digest, config_bytes.len() as u64, &layer_descriptors);
+
+    Ok(Image {
+        manifest_digest,
+        index_digest: None,
+        config_digest,
+        platform: config.platform,
+        layers,
+        labels: config.labels,
+        created: config.created,
+        history: config.history,
+        ref_name: legacy.ref_name,
+        files,
+    })
+}
+
+/// Reads a config file that is not named by its digest, so there is nothing to check it against.
+fn read_unnamed_config(store: &Store, image: &str, path: &str) -> Result<Vec<u8>, ImageError> {
+    // Verifying against the digest of the bytes themselves only applies the size limit.
+    let placeholder = Digest::sha256_of(b"");
+    let blob = BlobRef { role: BlobRole::Config, digest: &placeholder, size: None, image };
+    let Some((mut reader, _)) = store.open(path)? else {
+        return Err(blob.missing(store, path));
+    };
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut reader, &mut bytes)
+        .map_err(|source| ImageError::malformed(image, format!("failed to read config {path}: {source}")))?;
+    Ok(bytes)
+}
