@@ -103,6 +103,10 @@ impl Advisory {
     /// (record level, then affected entries) is used, with GitHub's `MODERATE` meaning medium,
     /// then an Ubuntu priority. Otherwise the rating is unknown.
     ///
+    /// Affected-level scores of every package count, not only those of the package a finding
+    /// is about. NOTE: CVSS v2 and v4 vectors are not rated, so a record that only has those is
+    /// rated from `database_specific.severity` or is unknown.
+    ///
     /// Returns the rating, the label of its source and the CVSS v3 vector it came from.
     pub fn severity_rating(&self) -> (Severity, Option<String>, Option<String>) {
         let scores = self.severity.iter().chain(self.affected.iter().flat_map(|a| &a.severity));

@@ -110,7 +110,7 @@ fn range_cases_per_scheme() {
         case(Npm, vec![introduced("1.0.0"), fixed("1.2.0")], "1.0.0-rc.1", None),
         case(Npm, vec![introduced("0"), fixed("4.17.21")], "4.17.15", Some(&["4.17.21"])),
         case(Npm, vec![introduced("0"), fixed("4.17.21")], "4.17.21", None),
-        // Two affected intervals in one range; the fix of the other interval is not listed.
+        // Two affected intervals in one range. Fixes below the installed version are not listed.
         case(Npm, two_branches(), "0.9.0", None),
         case(Npm, two_branches(), "1.1.0", Some(&["1.2.5", "2.1.3"])),
         case(Npm, two_branches(), "1.5.0", None),
