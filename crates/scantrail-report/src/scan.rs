@@ -114,7 +114,7 @@ pub(crate) fn scan_header_lines(scan: &Scan, stored: bool) -> String {
         let _ = writeln!(out, "OS         {}", name.trim());
     }
     let _ = writeln!(out, "Packages   {}", package_counts(&scan.inventory.packages));
-    let _ = writeln!(out, "Advisories snapshot {}", scan.advisory_snapshot.short());
+    let _ = writeln!(out, "Snapshot   {}", scan.advisory_snapshot.short());
     let _ = writeln!(out, "Findings   {}: {}", scan.findings.len(), counts_sentence(&scan.findings));
     out
 }

@@ -1,1 +1,61 @@
-fn main() {}
+//! The `scantrail` command: parses arguments, runs a command, prints its report on stdout.
+//!
+//! Exit status: 0 when the command succeeded (and a gate passed), 1 when a gate failed, 2 on any
+//! error. Errors and logs go to stderr with their whole chain of causes.
+
+mod cli;
+mod commands;
+mod context;
+mod progress;
+mod resolve;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::Cli;
+
+/// What a command reports besides its output: whether a policy failed.
+pub enum Outcome {
+    Success,
+    PolicyFailed,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli);
+
+    match commands::run(&cli) {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::PolicyFailed) => ExitCode::from(1),
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Sends logs to stderr: warnings by default, more with `-v`, `SCANTRAIL_LOG` as a filter.
+fn init_logging(cli: &Cli) {
+    let level = if cli.quiet {
+        "error"
+    } else {
+        match cli.verbose {
+            0 => "warn",
+            1 => "info",
+            2 => "debug",
+            _ => "trace",
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SCANTRAIL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .with_target(false)
+        .without_time()
+        .init();
+}

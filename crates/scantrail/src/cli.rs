@@ -1,0 +1,137 @@
+//! Command-line interface definition.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Version control for container image vulnerability scans.
+///
+/// scantrail scans images against advisory data and keeps every scan in a history store, so that
+/// it can show what changed between two versions of an image and gate deployments.
+#[derive(Debug, Parser)]
+#[command(name = "scantrail", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Output format of the report on stdout.
+    #[arg(long, short = 'f', global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+
+    /// Log more on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Log only errors on stderr and hide progress bars.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan an image and record the scan in the history store.
+    Scan(ScanArgs),
+    /// List the scans of an image line, newest first.
+    Log(LogArgs),
+    /// Show one stored scan.
+    Show(ShowArgs),
+    /// Compare two scans: findings introduced, fixed and unchanged; packages changed.
+    Diff(DiffArgs),
+    /// Fail (exit 1) when a scan has findings at or above a severity.
+    Gate(GateArgs),
+    /// Manage advisory data.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ImageArgs {
+    /// Platform to pick from a multi-platform image, as os/arch[/variant].
+    #[arg(long, default_value = "linux/amd64")]
+    pub platform: String,
+
+    /// Repository and tag to record the scan under, as REPOSITORY[:TAG]
+    /// (default: the tag or RepoTag in the source, else the source's path).
+    #[arg(long, value_name = "REPO:TAG")]
+    pub tag: Option<String>,
+
+    /// Scan without writing the scan to the history store.
+    #[arg(long)]
+    pub no_store: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Image source: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF], or a path.
+    pub source: String,
+
+    #[command(flatten)]
+    pub image: ImageArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Repository (image line), for example registry.example.com/shop/app.
+    pub repository: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A scan id (or unique prefix), REPO:TAG, REPO@DIGEST or a manifest digest.
+    pub scan: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Base: a scan id, REPO:TAG, REPO@DIGEST or a manifest digest.
+    pub base: String,
+    /// Target: a scan id, REPO:TAG, REPO@DIGEST or a manifest digest.
+    pub target: String,
+}
+
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// An image source to scan now, or a stored scan: scan id, REPO:TAG, REPO@DIGEST or digest.
+    pub target: String,
+
+    /// Lowest severity that fails the gate.
+    #[arg(long, value_enum)]
+    pub fail_on: FailOn,
+
+    /// Leave out findings that have no fixed version.
+    #[arg(long)]
+    pub ignore_unfixed: bool,
+
+    #[command(flatten)]
+    pub image: ImageArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Unknown,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Import OSV records from files, folders or zip bundles into a new advisory snapshot.
+    Import(DbImportArgs),
+    /// Show the current advisory snapshot: sources, record counts and age.
+    Status,
+}
+
+#[derive(Debug, Args)]
+pub struct DbImportArgs {
+    /// OSV JSON or YAML files, folders of them, or zip bundles such as osv.dev's all.zip.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}

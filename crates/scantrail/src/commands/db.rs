@@ -1,0 +1,203 @@
+//! `scantrail db import` and `scantrail db status`: advisory snapshots.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use anyhow::{Context as _, Result};
+use chrono::{DateTime, SecondsFormat, Utc};
+use scantrail_advisory::Snapshot;
+use scantrail_report::Format;
+use scantrail_store::{HistoryStore, NewSnapshot, SnapshotInfo, SnapshotRecord, SnapshotSource};
+use serde::Serialize;
+
+use crate::cli::{Cli, DbImportArgs};
+use crate::commands::print_report;
+use crate::commands::scan::load_current_snapshot;
+use crate::context;
+use crate::Outcome;
+
+#[derive(Serialize)]
+struct ImportDocument<'a> {
+    schema: &'static str,
+    snapshot: String,
+    previous_snapshot: Option<String>,
+    changed: bool,
+    records: usize,
+    sources: &'a [SnapshotSource],
+}
+
+/// Loads OSV records and makes a new current snapshot: the previous snapshot's records with
+/// the imported ones added, a record with an id already present replacing the old one.
+pub fn import(cli: &Cli, args: &DbImportArgs) -> Result<Outcome> {
+    let mut store = context::open_store()?;
+    let loaded = scantrail_advisory::load_paths(&args.paths)?;
+    let now = Utc::now();
+
+    let previous = match store.current_snapshot()? {
+        Some(_) => Some(load_current_snapshot(&store)?),
+        None => None,
+    };
+    let snapshot = match &previous {
+        Some(previous) => previous.merged(loaded.advisories),
+        None => Snapshot::new(loaded.advisories),
+    };
+    let sources: Vec<SnapshotSource> = loaded
+        .sources
+        .iter()
+        .map(|source| SnapshotSource {
+            path: source.path.clone(),
+            imported_at: now,
+            records: source.records,
+            withdrawn_skipped: source.withdrawn_skipped,
+            per_ecosystem: source.per_ecosystem.clone(),
+        })
+        .collect();
+
+    let changed = previous.as_ref().map_or(true, |p| p.digest != snapshot.digest);
+    if changed {
+        let records = snapshot
+            .advisories
+            .iter()
+            .map(|advisory| {
+                let json = serde_json::to_vec(advisory).context("failed to serialize an advisory record")?;
+                Ok(SnapshotRecord { id: advisory.id.clone(), digest: advisory.record_digest(), json })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        store
+            .put_snapshot(&NewSnapshot {
+                digest: snapshot.digest.clone(),
+                created_at: now,
+                parent: previous.as_ref().map(|p| p.digest.clone()),
+                sources: sources.clone(),
+                per_ecosystem: snapshot.per_ecosystem(),
+                records,
+            })
+            .context("failed to store the advisory snapshot")?;
+    }
+
+    let style = context::style(cli);
+    let text = match style.format {
+        Format::Json => json(&ImportDocument {
+            schema: "scantrail.db-import/v1",
+            snapshot: snapshot.digest.to_string(),
+            previous_snapshot: previous.as_ref().map(|p| p.digest.to_string()),
+            changed,
+            records: snapshot.advisories.len(),
+            sources: &sources,
+        }),
+        Format::Table => {
+            let mut out = String::new();
+            for source in &sources {
+                let _ = writeln!(
+                    out,
+                    "Imported {} records from {} ({}), skipped {} withdrawn",
+                    source.records,
+                    source.path,
+                    ecosystem_list(&source.per_ecosystem),
+                    source.withdrawn_skipped
+                );
+            }
+            if changed {
+                let _ = writeln!(out, "Advisory snapshot {} ({} records) is now current", snapshot.digest, snapshot.advisories.len());
+            } else {
+                let _ = writeln!(out, "Advisory snapshot {} is unchanged: every record was already present", snapshot.digest);
+            }
+            out
+        }
+    };
+    print_report(&text)?;
+    Ok(Outcome::Success)
+}
+
+#[derive(Serialize)]
+struct StatusDocument<'a> {
+    schema: &'static str,
+    snapshot: Option<StatusSnapshot<'a>>,
+}
+
+#[derive(Serialize)]
+struct StatusSnapshot<'a> {
+    digest: String,
+    created_at: String,
+    age_seconds: i64,
+    records: usize,
+    per_ecosystem: &'a BTreeMap<String, usize>,
+    sources: &'a [SnapshotSource],
+}
+
+/// Shows the current advisory snapshot.
+pub fn status(cli: &Cli) -> Result<Outcome> {
+    let store = context::open_store()?;
+    let info = store.current_snapshot()?;
+    let now = Utc::now();
+    let style = context::style(cli);
+    let text = match style.format {
+        Format::Json => json(&StatusDocument {
+            schema: "scantrail.db-status/v1",
+            snapshot: info.as_ref().map(|info| StatusSnapshot {
+                digest: info.digest.to_string(),
+                created_at: time(&info.created_at),
+                age_seconds: (now - info.created_at).num_seconds(),
+                records: info.record_count,
+                per_ecosystem: &info.per_ecosystem,
+                sources: &info.sources,
+            }),
+        }),
+        Format::Table => match &info {
+            None => "No advisory data. Import OSV records with `scantrail db import PATH...`.\n".to_string(),
+            Some(info) => status_table(info, now),
+        },
+    };
+    print_report(&text)?;
+    Ok(Outcome::Success)
+}
+
+fn status_table(info: &SnapshotInfo, now: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Snapshot   {}", info.digest);
+    let _ = writeln!(out, "Created    {} ({} ago)", time(&info.created_at), age(now - info.created_at));
+    let _ = writeln!(out, "Records    {}", info.record_count);
+    for (ecosystem, count) in &info.per_ecosystem {
+        let _ = writeln!(out, "  {ecosystem:<20} {count}");
+    }
+    let _ = writeln!(out, "Sources");
+    for source in &info.sources {
+        let _ = writeln!(
+            out,
+            "  {}  {} records, {} withdrawn skipped, imported {}",
+            source.path,
+            source.records,
+            source.withdrawn_skipped,
+            time(&source.imported_at)
+        );
+    }
+    out
+}
+
+fn ecosystem_list(per_ecosystem: &BTreeMap<String, usize>) -> String {
+    if per_ecosystem.is_empty() {
+        return "no records".to_string();
+    }
+    per_ecosystem.iter().map(|(e, n)| format!("{e}: {n}")).collect::<Vec<_>>().join(", ")
+}
+
+fn time(time: &DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A coarse age: seconds, minutes, hours or days.
+fn age(duration: chrono::Duration) -> String {
+    let seconds = duration.num_seconds().max(0);
+    match seconds {
+        0..=119 => format!("{seconds}s"),
+        120..=7199 => format!("{}m", seconds / 60),
+        7200..=172_799 => format!("{}h", seconds / 3600),
+        _ => format!("{}d", seconds / 86_400),
+    }
+}
+
+fn json<T: Serialize>(document: &T) -> String {
+    let mut text = serde_json::to_string_pretty(document).expect("report documents always serialize");
+    text.push('\n');
+    text
+}

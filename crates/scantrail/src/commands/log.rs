@@ -1,0 +1,35 @@
+//! `scantrail log`: the scans of an image line, newest first.
+
+use anyhow::{bail, Result};
+use scantrail_report::{render_log, LogEntry};
+use scantrail_store::HistoryStore;
+
+use crate::cli::{Cli, LogArgs};
+use crate::commands::print_report;
+use crate::context;
+use crate::Outcome;
+
+pub fn run(cli: &Cli, args: &LogArgs) -> Result<Outcome> {
+    let store = context::open_store()?;
+    let repository = args.repository.trim_end_matches('/');
+    let scans = store.scans(repository)?;
+    if scans.is_empty() {
+        let known = store.repositories()?;
+        if known.is_empty() {
+            bail!("no scans of {repository:?} in the history store, which has no scans yet; record one with `scantrail scan SOURCE --tag {repository}:TAG`");
+        }
+        bail!("no scans of {repository:?} in the history store; known repositories: {}", known.join(", "));
+    }
+
+    // `scans` is newest first, so the previous scan of entry i is entry i + 1.
+    let entries: Vec<LogEntry<'_>> = scans
+        .iter()
+        .enumerate()
+        .map(|(i, scan)| LogEntry {
+            scan,
+            change: scans.get(i + 1).map(|previous| scantrail_history::count_changes(&previous.findings, &scan.findings)),
+        })
+        .collect();
+    print_report(&render_log(repository, &entries, context::style(cli)))?;
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,36 @@
+//! One module per subcommand.
+
+mod db;
+mod diff;
+mod gate;
+mod log;
+mod scan;
+mod show;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command, DbCommand};
+use crate::Outcome;
+
+/// Runs the command chosen on the command line.
+pub fn run(cli: &Cli) -> Result<Outcome> {
+    match &cli.command {
+        Command::Scan(args) => scan::run(cli, args),
+        Command::Log(args) => log::run(cli, args),
+        Command::Show(args) => show::run(cli, args),
+        Command::Diff(args) => diff::run(cli, args),
+        Command::Gate(args) => gate::run(cli, args),
+        Command::Db(DbCommand::Import(args)) => db::import(cli, args),
+        Command::Db(DbCommand::Status) => db::status(cli),
+    }
+}
+
+/// Writes a report to stdout. A closed pipe (`scantrail log app | head`) is not an error.
+pub fn print_report(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}

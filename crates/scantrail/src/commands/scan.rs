@@ -1,0 +1,131 @@
+//! `scantrail scan`: read an image, find its packages, match them, record the scan.
+
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context as _, Result};
+use chrono::Utc;
+use scantrail_advisory::{Advisory, Snapshot};
+use scantrail_image::{ImageSource, Limits, Platform, ReadOptions};
+use scantrail_model::{RepositoryTag, Scan, ScanId, ScanKind};
+use scantrail_report::{render_scan, ScanReport};
+use scantrail_store::HistoryStore;
+
+use crate::cli::{Cli, ImageArgs, ScanArgs};
+use crate::commands::print_report;
+use crate::context;
+use crate::progress::LayerProgress;
+use crate::Outcome;
+
+pub fn run(cli: &Cli, args: &ScanArgs) -> Result<Outcome> {
+    let mut store = context::open_store()?;
+    let scan = scan_source(cli, &mut store, &args.source, &args.image)?;
+    print_report(&render_scan(&ScanReport { scan: &scan, stored: !args.image.no_store }, context::style(cli)))?;
+    Ok(Outcome::Success)
+}
+
+/// Scans `source` against the current advisory snapshot and records the scan unless `--no-store`.
+pub fn scan_source(cli: &Cli, store: &mut dyn HistoryStore, source: &str, image_args: &ImageArgs) -> Result<Scan> {
+    let source = ImageSource::parse(source)?;
+    let platform: Platform = image_args.platform.parse().map_err(|e| anyhow!("invalid --platform: {e}"))?;
+    let record_as = image_args.tag.as_deref().map(RepositoryTag::parse).transpose().context("invalid --tag")?;
+    let snapshot = load_current_snapshot(store)?;
+
+    let progress = LayerProgress::new(context::show_progress(cli));
+    let capture = |path: &str| scantrail_inventory::wants(path);
+    let options = ReadOptions { platform, capture: &capture, limits: Limits::default(), progress: &progress };
+    let image = scantrail_image::read_image(&source, &options);
+    progress.finish();
+    let image = image.with_context(|| format!("failed to read image {source}"))?;
+
+    let inventory = scantrail_inventory::catalog(&image.files).with_context(|| format!("failed to list the packages of image {source}"))?;
+    let findings = scantrail_matcher::match_inventory(&inventory, &snapshot);
+    let (repository, tag) = repository_and_tag(&source, image.ref_name.as_deref(), record_as)?;
+
+    let mut scan = Scan {
+        id: ScanId(String::new()),
+        kind: ScanKind::Scan,
+        reference: source.to_string(),
+        repository,
+        tag,
+        manifest_digest: image.manifest_digest,
+        index_digest: image.index_digest,
+        config_digest: image.config_digest,
+        platform: image.platform.to_string(),
+        labels: image.labels,
+        layers: image.layers,
+        created: image.created,
+        inventory,
+        advisory_snapshot: snapshot.digest.clone(),
+        scanner_version: scanner_version(),
+        findings,
+        scanned_at: Utc::now(),
+        rematch_of: None,
+    };
+    scan.id = scan.compute_id();
+
+    if !image_args.no_store {
+        store.record_scan(&scan).with_context(|| format!("failed to record the scan of {source} in the history store"))?;
+        tracing::info!(scan = %scan.id.short(), repository = %scan.repository, "recorded scan");
+    }
+    Ok(scan)
+}
+
+/// `scantrail <version>`, recorded with every scan.
+pub fn scanner_version() -> String {
+    format!("scantrail {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Loads the current advisory snapshot from the store and checks it against its digest.
+pub fn load_current_snapshot(store: &dyn HistoryStore) -> Result<Snapshot> {
+    let Some(info) = store.current_snapshot()? else {
+        bail!("no advisory data in the history store; import OSV records first with `scantrail db import PATH...`");
+    };
+    load_snapshot(store, &info.digest)
+}
+
+/// Loads a stored advisory snapshot and checks that its records still hash to its digest.
+pub fn load_snapshot(store: &dyn HistoryStore, digest: &scantrail_model::Digest) -> Result<Snapshot> {
+    let records = store.snapshot_records(digest)?;
+    let mut advisories = Vec::with_capacity(records.len());
+    for json in records {
+        let advisory: Advisory = serde_json::from_slice(&json)
+            .with_context(|| format!("advisory snapshot {digest} in the history store holds an unreadable record; run `scantrail db import` again"))?;
+        advisories.push(advisory);
+    }
+    let snapshot = Snapshot::new(advisories);
+    if &snapshot.digest != digest {
+        bail!(
+            "advisory snapshot {digest} in the history store does not match its digest (records hash to {}); the store was changed outside scantrail, import the advisories again",
+            snapshot.digest
+        );
+    }
+    Ok(snapshot)
+}
+
+/// The repository and tag a scan is recorded under: `--tag` when given, else the tag or
+/// RepoTag found in the source, else the source's path as the repository.
+fn repository_and_tag(source: &ImageSource, ref_name: Option<&str>, record_as: Option<RepositoryTag>) -> Result<(String, Option<String>)> {
+    if let Some(reference) = record_as {
+        return Ok((reference.repository, reference.tag));
+    }
+    let path_repository = |path: &Path| {
+        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        absolute.display().to_string()
+    };
+    match source {
+        ImageSource::DockerArchive { path, .. } => match ref_name.map(RepositoryTag::parse) {
+            Some(Ok(reference)) => Ok((reference.repository, reference.tag)),
+            _ => Ok((path_repository(path), None)),
+        },
+        ImageSource::OciLayout { path, .. } | ImageSource::OciArchive { path, .. } => match ref_name {
+            // A ref name may be a bare tag (`v1.0`, as umoci and skopeo write) or a whole
+            // reference (`docker.io/library/alpine:3.19`, as some tools write).
+            Some(name) if name.contains('/') => {
+                let reference = RepositoryTag::parse(name)?;
+                Ok((reference.repository, reference.tag))
+            }
+            Some(tag) => Ok((path_repository(path), Some(tag.to_string()))),
+            None => Ok((path_repository(path), None)),
+        },
+    }
+}
