@@ -500,3 +500,31 @@ pub fn truncate_blob(dir: &Path, digest: &Digest, keep_bytes: usize) {
     bytes.truncate(keep_bytes);
     fs::write(&path, bytes).expect("write the truncated blob");
 }
+
+/// Rewrites with `edit` every member of the tar archive `file` whose path `select` accepts,
+/// keeping the other members as they are, to break one part of an archive. Returns how many
+/// members were edited.
+pub fn edit_archive_members(file: &Path, select: impl Fn(&str) -> bool, mut edit: impl FnMut(&mut Vec<u8>)) -> usize {
+    let bytes = fs::read(file).expect("read the archive to edit");
+    let mut archive = tar::Archive::new(bytes.as_slice());
+    let mut items = Vec::new();
+    let mut edited = 0;
+    for entry in archive.entries().expect("the archive to edit is a tar") {
+        let mut entry = entry.expect("the archive to edit is a tar");
+        let path = entry.path().expect("member paths are valid").to_string_lossy().into_owned();
+        if entry.header().entry_type() == tar::EntryType::Symlink {
+            let target = entry.link_name().expect("link names are valid").expect("a symlink has a target");
+            items.push(TarItem::symlink(&path, &target.to_string_lossy()));
+            continue;
+        }
+        let mut content = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut content).expect("read a member of the archive to edit");
+        if select(&path) {
+            edit(&mut content);
+            edited += 1;
+        }
+        items.push(TarItem::file(&path, &content));
+    }
+    write_tar(file, &items);
+    edited
+}

@@ -10,7 +10,7 @@ mod layout;
 
 pub use layer::{Compression, Layer};
 pub use layout::{
-    corrupt_blob, gzip_file, truncate_blob, write_docker_archive_many, write_multi_platform_layout, zstd_file, BuiltImage,
+    corrupt_blob, edit_archive_members, gzip_file, truncate_blob, write_docker_archive_many, write_multi_platform_layout, zstd_file, BuiltImage,
     ImageBuilder,
 };
 
