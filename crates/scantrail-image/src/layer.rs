@@ -21,6 +21,8 @@ use crate::{ImageError, Limits, ReadOptions};
 
 const WHITEOUT_PREFIX: &str = ".wh.";
 const OPAQUE_MARKER: &str = ".wh..wh..opq";
+/// Names starting with this, other than the opaque marker, are aufs metadata.
+const AUFS_METADATA_PREFIX: &str = ".wh..wh.";
 
 /// A layer to read and what it must hash to.
 pub(crate) struct LayerSpec<'a> {
@@ -34,6 +36,7 @@ pub(crate) struct LayerSpec<'a> {
 }
 
 /// What reading a layer found out about its blob.
+#[derive(Debug)]
 pub(crate) struct LayerBlobInfo {
     pub digest: Digest,
     pub size: u64,
@@ -203,12 +206,13 @@ fn collect_changes<R: Read>(
             changes.push(Change::Opaque { dir: dir.to_string() });
             continue;
         }
+        if path.split('/').any(|component| component.starts_with(AUFS_METADATA_PREFIX)) {
+            // aufs bookkeeping such as `.wh..wh.plnk/`, not part of the filesystem.
+            continue;
+        }
         if let Some(hidden) = name.strip_prefix(WHITEOUT_PREFIX) {
-            // `.wh..wh.*` names other than the opaque marker are aufs bookkeeping, not changes.
-            if !hidden.starts_with(WHITEOUT_PREFIX) {
-                let hidden = if dir.is_empty() { hidden.to_string() } else { format!("{dir}/{hidden}") };
-                changes.push(Change::Whiteout { path: hidden });
-            }
+            let hidden = if dir.is_empty() { hidden.to_string() } else { format!("{dir}/{hidden}") };
+            changes.push(Change::Whiteout { path: hidden });
             continue;
         }
 
@@ -346,4 +350,76 @@ fn put(tree: &mut FileTree, path: &str, entry: FileEntry) {
         tree.remove_tree(path);
     }
     tree.insert(path, entry);
+}
+
+#[cfg(test)]
+mod tests {
+    use scantrail_testkit::Layer;
+
+    use super::*;
+    use crate::files::FileTree;
+
+    fn spec<'a>(diff_id: &'a Digest, digest: Option<&'a Digest>) -> LayerSpec<'a> {
+        LayerSpec { index: 0, digest, size: None, media_type: "", diff_id, image: "oci:test:t" }
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut encoder, bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn truncated_gzip_is_layer_read_error() {
+        let tar = Layer::new().file("etc/a", "x".repeat(4096)).tar_bytes();
+        let diff_id = Digest::sha256_of(&tar);
+        let mut blob = gzip(&tar);
+        blob.truncate(blob.len() / 2);
+
+        let mut tree = FileTree::new();
+        let error = apply_layer(&mut tree, blob.as_slice(), &spec(&diff_id, None), &ReadOptions::default(), &mut Budget::default())
+            .unwrap_err();
+        assert!(matches!(error, ImageError::LayerRead { index: 0, .. }), "{error}");
+        assert!(tree.is_empty(), "a failed layer changes nothing");
+    }
+
+    #[test]
+    fn failed_check_leaves_tree_unchanged() {
+        let tar = Layer::new().file("etc/a", "a").tar_bytes();
+        let wrong = Digest::sha256_of(b"other");
+        let mut tree = FileTree::new();
+        let result = apply_layer(&mut tree, tar.as_slice(), &spec(&wrong, None), &ReadOptions::default(), &mut Budget::default());
+        assert!(matches!(result, Err(ImageError::DiffIdMismatch { .. })));
+        assert!(tree.is_empty());
+    }
+
+    #[test]
+    fn aufs_metadata_is_ignored() {
+        let tar = Layer::new().file(".wh..wh.plnk/12.345", "").file(".wh..wh.aufs", "").file("etc/a", "a").tar_bytes();
+        let diff_id = Digest::sha256_of(&tar);
+        let mut tree = FileTree::new();
+        let blob = apply_layer(&mut tree, tar.as_slice(), &spec(&diff_id, None), &ReadOptions::default(), &mut Budget::default())
+            .unwrap();
+        assert_eq!(blob.digest, diff_id);
+        assert_eq!(blob.compression, Compression::None);
+        let paths: Vec<&str> = tree.iter().map(|(path, _)| path).collect();
+        assert_eq!(paths, ["etc/a"]);
+    }
+
+    #[test]
+    fn declared_compression_by_media_type() {
+        let cases = [
+            ("application/vnd.oci.image.layer.v1.tar", Some(Compression::None)),
+            ("application/vnd.oci.image.layer.v1.tar+gzip", Some(Compression::Gzip)),
+            ("application/vnd.oci.image.layer.v1.tar+zstd", Some(Compression::Zstd)),
+            ("application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", Some(Compression::Gzip)),
+            ("application/vnd.docker.image.rootfs.diff.tar.gzip", Some(Compression::Gzip)),
+            ("application/vnd.docker.image.rootfs.diff.tar", Some(Compression::None)),
+            ("application/vnd.in-toto+json", None),
+            ("", None),
+        ];
+        for (media_type, expected) in cases {
+            assert_eq!(declared_compression(media_type), expected, "{media_type}");
+        }
+    }
 }
