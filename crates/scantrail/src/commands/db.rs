@@ -30,7 +30,9 @@ struct ImportDocument<'a> {
 /// the imported ones added, a record with an id already present replacing the old one.
 pub fn import(cli: &Cli, args: &DbImportArgs) -> Result<Outcome> {
     let mut store = context::open_store()?;
-    let loaded = scantrail_advisory::load_paths(&args.paths)?;
+    // Sources are recorded by absolute path, so `db status` names them unambiguously later.
+    let paths: Vec<_> = args.paths.iter().map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())).collect();
+    let loaded = scantrail_advisory::load_paths(&paths)?;
     let now = Utc::now();
 
     let previous = match store.current_snapshot()? {
