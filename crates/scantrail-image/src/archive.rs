@@ -39,16 +39,22 @@ impl Compression {
 pub(crate) fn sniff_compression(path: &Path) -> Result<Compression, ImageError> {
     let mut file = File::open(path).map_err(|e| ImageError::io(path, e))?;
     let mut magic = [0u8; 4];
+    let filled = read_up_to(&mut file, &mut magic).map_err(|e| ImageError::io(path, e))?;
+    Ok(Compression::from_magic(&magic[..filled]))
+}
+
+/// Fills `buffer` from `reader` unless the stream ends first; returns how many bytes were read.
+pub(crate) fn read_up_to(reader: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
-    while filled < magic.len() {
-        match file.read(&mut magic[filled..]) {
+    while filled < buffer.len() {
+        match reader.read(&mut buffer[filled..]) {
             Ok(0) => break,
             Ok(n) => filled += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(ImageError::io(path, e)),
+            Err(e) => return Err(e),
         }
     }
-    Ok(Compression::from_magic(&magic[..filled]))
+    Ok(filled)
 }
 
 /// A decompressing reader over a buffered source, which it can give back when done so the caller
@@ -92,6 +98,9 @@ pub(crate) fn decompressed<'a, R: Read + 'a>(reader: R, compression: Compression
     Ok(Box::new(Decoder::new(BufReader::new(reader), compression)?))
 }
 
+/// An opened file of a store and its size in bytes.
+pub(crate) type Opened<'a> = (Box<dyn Read + 'a>, u64);
+
 /// Where one member's data sits in an outer archive, in the decompressed stream.
 #[derive(Clone, Copy, Debug)]
 struct Member {
@@ -131,41 +140,26 @@ impl Store {
     pub fn archive(path: &Path) -> Result<Store, ImageError> {
         let compression = sniff_compression(path)?;
         let file = File::open(path).map_err(|e| ImageError::io(path, e))?;
-        let reader = decompressed(file, compression).map_err(|e| ImageError::io(path, e))?;
-        let mut archive = tar::Archive::new(reader);
         let not_tar = |e: io::Error| ImageError::UnrecognizedSource {
             path: path.to_path_buf(),
             reason: format!("it is not a readable tar archive (plain, gzip or zstd): {e}"),
         };
 
-        let mut members = HashMap::new();
-        let mut links = HashMap::new();
-        for entry in archive.entries().map_err(not_tar)? {
-            let entry = entry.map_err(not_tar)?;
-            let name = normalize(&String::from_utf8_lossy(&entry.path_bytes()));
-            match entry.header().entry_type() {
-                tar::EntryType::Symlink => {
-                    let target = String::from_utf8_lossy(&entry.link_name_bytes().unwrap_or_default()).into_owned();
-                    let parent = name.rsplit_once('/').map_or("", |(dir, _)| dir);
-                    let resolved = normalize(&format!("{parent}/{target}"));
-                    links.insert(name, resolved);
-                }
-                tar::EntryType::Link => {
-                    let target = String::from_utf8_lossy(&entry.link_name_bytes().unwrap_or_default()).into_owned();
-                    links.insert(name, normalize(&target));
-                }
-                entry_type if entry_type.is_file() || entry_type == tar::EntryType::Continuous => {
-                    members.insert(name, Member { offset: entry.raw_file_position(), size: entry.size() });
-                }
-                _ => {}
-            }
-        }
+        let (members, links) = if compression == Compression::None {
+            // A plain archive is indexed by seeking over the member data instead of reading it.
+            let mut archive = tar::Archive::new(file);
+            index_members(archive.entries_with_seek().map_err(not_tar)?).map_err(not_tar)?
+        } else {
+            let reader = decompressed(file, compression).map_err(|e| ImageError::io(path, e))?;
+            let mut archive = tar::Archive::new(reader);
+            index_members(archive.entries().map_err(not_tar)?).map_err(not_tar)?
+        };
         Ok(Store::Archive(ArchiveIndex { path: path.to_path_buf(), compression, members, links }))
     }
 
     /// Opens the file `name` (a path relative to the layout root). Returns `None` when it does
     /// not exist, and the reader with the file's size otherwise.
-    pub fn open(&self, name: &str) -> Result<Option<(Box<dyn Read + '_>, u64)>, ImageError> {
+    pub fn open(&self, name: &str) -> Result<Option<Opened<'_>>, ImageError> {
         match self {
             Store::Directory { root } => {
                 let path = root.join(name);
@@ -197,6 +191,34 @@ impl Store {
     }
 }
 
+type MemberMaps = (HashMap<String, Member>, HashMap<String, String>);
+
+/// Records where each file member's data starts, and where each link points.
+fn index_members<R: Read>(entries: tar::Entries<'_, R>) -> io::Result<MemberMaps> {
+    let mut members = HashMap::new();
+    let mut links = HashMap::new();
+    for entry in entries {
+        let entry = entry?;
+        let name = normalize(&String::from_utf8_lossy(&entry.path_bytes()));
+        let link_target = || String::from_utf8_lossy(&entry.link_name_bytes().unwrap_or_default()).into_owned();
+        match entry.header().entry_type() {
+            tar::EntryType::Symlink => {
+                let parent = name.rsplit_once('/').map_or("", |(dir, _)| dir);
+                let resolved = normalize(&format!("{parent}/{}", link_target()));
+                links.insert(name, resolved);
+            }
+            tar::EntryType::Link => {
+                links.insert(name, normalize(&link_target()));
+            }
+            entry_type if entry_type.is_file() || entry_type == tar::EntryType::Continuous => {
+                members.insert(name, Member { offset: entry.raw_file_position(), size: entry.size() });
+            }
+            _ => {}
+        }
+    }
+    Ok((members, links))
+}
+
 impl ArchiveIndex {
     fn find(&self, name: &str) -> Option<Member> {
         let mut name = normalize(name);
@@ -209,7 +231,7 @@ impl ArchiveIndex {
         None
     }
 
-    fn open(&self, name: &str) -> Result<Option<(Box<dyn Read + '_>, u64)>, ImageError> {
+    fn open(&self, name: &str) -> Result<Option<Opened<'_>>, ImageError> {
         let Some(member) = self.find(name) else { return Ok(None) };
         let io_error = |e| ImageError::io(&self.path, e);
         let mut file = File::open(&self.path).map_err(io_error)?;

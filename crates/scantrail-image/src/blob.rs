@@ -13,7 +13,7 @@ use crate::ImageError;
 
 /// Maximum size of a manifest, index or config blob. Registries reject manifests over 4 MiB;
 /// configs of images with very long histories run to a few MiB.
-const MAX_JSON_BLOB: u64 = 32 * 1024 * 1024;
+pub(crate) const MAX_JSON_BLOB: u64 = 32 * 1024 * 1024;
 
 /// The running hash and byte count of a stream.
 #[derive(Default)]

@@ -29,7 +29,7 @@ struct ManifestEntry {
 /// How to read the chosen image of a docker-archive.
 pub(crate) enum DockerImage {
     /// The archive embeds an OCI layout holding the image's manifest.
-    Oci(ChosenManifest),
+    Oci(Box<ChosenManifest>),
     Legacy(LegacyImage),
 }
 
@@ -52,7 +52,7 @@ pub(crate) fn choose_image(store: &Store, image: &str, reference: Option<&str>) 
         if store.contains("index.json") {
             if let Some(mut chosen) = find_embedded_manifest(store, image, config_digest)? {
                 chosen.ref_name = ref_name;
-                return Ok(DockerImage::Oci(chosen));
+                return Ok(DockerImage::Oci(Box::new(chosen)));
             }
         }
     }
@@ -109,7 +109,7 @@ fn select_entry<'a>(
     let with_tag = if last_segment.contains(':') { reference.to_string() } else { format!("{reference}:latest") };
     entries
         .iter()
-        .find(|entry| tags(entry).iter().any(|tag| *tag == with_tag))
+        .find(|entry| tags(entry).contains(&with_tag))
         .map(|entry| (entry, Some(with_tag.clone())))
         .ok_or_else(|| ImageError::TagNotFound { image: image.to_string(), tag: reference.to_string(), available })
 }

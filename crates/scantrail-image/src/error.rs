@@ -30,6 +30,9 @@ pub enum ImageError {
     #[error("invalid image source {text:?}: {reason}; use oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF] or the path of a layout or archive")]
     InvalidSource { text: String, reason: String },
 
+    #[error("invalid platform {text:?}: expected OS/ARCHITECTURE[/VARIANT], for example linux/amd64 or linux/arm64/v8")]
+    InvalidPlatform { text: String },
+
     #[error("{path} is not an image layout or archive: {reason}")]
     UnrecognizedSource { path: PathBuf, reason: String },
 

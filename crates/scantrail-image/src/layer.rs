@@ -8,12 +8,12 @@
 //! deletes NAME from lower layers, `.wh..wh..opq` in directory D hides every lower-layer child of
 //! D, and both apply to lower layers only, whatever their position in the tar.
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 
 use scantrail_model::Digest;
 use tar::EntryType;
 
-use crate::archive::{Compression, Decoder};
+use crate::archive::{read_up_to, Compression, Decoder};
 use crate::blob::{BlobRef, HashingReader};
 use crate::error::BlobRole;
 use crate::files::{normalize, FileEntry, FileKind, FileTree};
@@ -67,8 +67,7 @@ pub(crate) fn apply_layer(
     budget: &mut Budget,
 ) -> Result<LayerBlobInfo, ImageError> {
     let report = |bytes| options.progress.layer_bytes(bytes);
-    let (raw, raw_hash) = HashingReader::new(reader, &report);
-    let mut raw = BufReader::new(raw);
+    let (mut raw, raw_hash) = HashingReader::new(reader, &report);
 
     let layer_error = |source: io::Error| ImageError::LayerRead {
         index: spec.index,
@@ -76,7 +75,10 @@ pub(crate) fn apply_layer(
         image: spec.image.to_string(),
         source,
     };
-    let compression = detect_compression(&mut raw, spec).map_err(layer_error)?;
+    let mut magic = [0u8; 4];
+    let magic_length = read_up_to(&mut raw, &mut magic).map_err(layer_error)?;
+    let compression = detect_compression(&magic[..magic_length], spec);
+    let raw = BufReader::new(io::Cursor::new(magic[..magic_length].to_vec()).chain(raw));
 
     let decoder = Decoder::new(raw, compression).map_err(layer_error)?;
     let ignore = |_| {};
@@ -132,24 +134,21 @@ fn drain(reader: &mut impl Read) -> io::Result<u64> {
 
 /// Tells the layer's compression by its magic bytes, which win over the media type: legacy
 /// docker-archive layers have no media type, and some tools label gzip layers as plain tar.
-fn detect_compression(raw: &mut impl BufRead, spec: &LayerSpec) -> io::Result<Compression> {
-    let magic = raw.fill_buf()?;
+fn detect_compression(magic: &[u8], spec: &LayerSpec) -> Compression {
     let from_magic = Compression::from_magic(magic);
     if let Some(declared) = declared_compression(spec.media_type) {
         if declared != from_magic && !magic.is_empty() {
             tracing::warn!(
-                layer = spec.index,
-                media_type = spec.media_type,
-                "layer {} of {} is declared {:?} by its media type but its content is {:?}; reading it as {:?}",
+                "layer {} of {} has media type {} but its content is {:?}; reading it as {:?}",
                 spec.index,
                 spec.image,
-                declared,
+                spec.media_type,
                 from_magic,
                 from_magic,
             );
         }
     }
-    Ok(from_magic)
+    from_magic
 }
 
 /// The compression a layer media type declares, or `None` for an unknown or absent media type.
@@ -313,6 +312,8 @@ fn apply_changes(tree: &mut FileTree, changes: Vec<Change>, layer: &Digest) {
                 put(tree, &path, FileEntry { kind, layer: layer.clone(), size, content });
             }
             Change::Hardlink { path, target } => {
+                // NOTE: the link carries content only when its target's path was captured, because
+                // the first pass decides capture per entry before it sees links to it.
                 let path = tree.resolve_parent(&path).unwrap_or(path);
                 let target_path = tree.resolve_parent(&target).unwrap_or_else(|| target.clone());
                 let entry = match tree.get(&target_path) {

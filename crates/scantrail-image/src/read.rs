@@ -3,7 +3,9 @@
 use scantrail_model::{Digest, LayerRecord};
 
 use crate::archive::{Compression, Store};
-use crate::blob::{blob_path, read_small_blob, read_small_file, BlobRef};
+use std::io::Read;
+
+use crate::blob::{blob_path, read_small_blob, read_small_file, BlobRef, MAX_JSON_BLOB};
 use crate::config::ImageConfig;
 use crate::docker::{self, DockerImage, LegacyImage};
 use crate::error::BlobRole;
@@ -30,7 +32,7 @@ pub fn read_image(source: &ImageSource, options: &ReadOptions) -> Result<Image, 
         ImageSource::DockerArchive { path, reference } => {
             let store = Store::archive(path)?;
             match docker::choose_image(&store, &image, reference.as_deref())? {
-                DockerImage::Oci(chosen) => read_oci_image(&store, &image, chosen, options),
+                DockerImage::Oci(chosen) => read_oci_image(&store, &image, *chosen, options),
                 DockerImage::Legacy(legacy) => read_legacy_image(&store, &image, legacy, options),
             }
         }
@@ -136,8 +138,8 @@ fn read_legacy_image(store: &Store, image: &str, legacy: LegacyImage, options: &
     for (index, path) in legacy.layer_paths.iter().enumerate() {
         let diff_id = &config.diff_ids[index];
         let Some((reader, size)) = store.open(path)? else {
-            let blob = BlobRef { role: BlobRole::Layer, digest: diff_id, size: None, image };
-            return Err(blob.missing(store, path));
+            let reason = format!("manifest.json names layer {index} as {path}, which the archive lacks; save the image again");
+            return Err(ImageError::malformed(image, reason));
         };
         let spec = LayerSpec { index, digest: None, size: None, media_type: "", diff_id, image };
         options.progress.layer_started(index, legacy.layer_paths.len(), diff_id, size);
@@ -179,14 +181,16 @@ fn read_legacy_image(store: &Store, image: &str, legacy: LegacyImage, options: &
 
 /// Reads a config file that is not named by its digest, so there is nothing to check it against.
 fn read_unnamed_config(store: &Store, image: &str, path: &str) -> Result<Vec<u8>, ImageError> {
-    // Verifying against the digest of the bytes themselves only applies the size limit.
-    let placeholder = Digest::sha256_of(b"");
-    let blob = BlobRef { role: BlobRole::Config, digest: &placeholder, size: None, image };
-    let Some((mut reader, _)) = store.open(path)? else {
-        return Err(blob.missing(store, path));
+    let Some((reader, size)) = store.open(path)? else {
+        return Err(ImageError::malformed(image, format!("manifest.json names the config {path}, which the archive lacks")));
     };
+    if size > MAX_JSON_BLOB {
+        return Err(ImageError::malformed(image, format!("config {path} is {size} bytes, more than the {MAX_JSON_BLOB} a JSON blob may have")));
+    }
     let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut reader, &mut bytes)
+    let mut reader = reader;
+    reader
+        .read_to_end(&mut bytes)
         .map_err(|source| ImageError::malformed(image, format!("failed to read config {path}: {source}")))?;
     Ok(bytes)
 }

@@ -1,11 +1,10 @@
 //! Image sources as the user names them, and platforms.
 
 use std::fmt;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use crate::archive::{decompressed, sniff_compression};
+use crate::archive::Store;
 use crate::ImageError;
 
 /// Where an image is read from.
@@ -83,24 +82,11 @@ fn detect_source(path: &Path) -> Result<ImageSource, ImageError> {
         return Err(unrecognized("the directory has no oci-layout file, so it is not an OCI image layout"));
     }
 
-    let file = File::open(path).map_err(|e| ImageError::io(path, e))?;
-    let compression = sniff_compression(path)?;
-    let reader = decompressed(file, compression).map_err(|e| ImageError::io(path, e))?;
-    let mut archive = tar::Archive::new(reader);
-    let entries = archive.entries().map_err(|e| ImageError::io(path, e))?;
-
-    let mut has_layout_files = false;
-    for entry in entries {
-        let entry = entry.map_err(|_| unrecognized("it is not a tar archive (plain, gzip or zstd)"))?;
-        let name = entry.path_bytes();
-        let name = String::from_utf8_lossy(&name);
-        match crate::files::normalize(&name).as_str() {
-            "manifest.json" => return Ok(ImageSource::DockerArchive { path: path.to_path_buf(), reference: None }),
-            "oci-layout" | "index.json" => has_layout_files = true,
-            _ => {}
-        }
+    let store = Store::archive(path)?;
+    if store.contains("manifest.json") {
+        return Ok(ImageSource::DockerArchive { path: path.to_path_buf(), reference: None });
     }
-    if has_layout_files {
+    if store.contains("oci-layout") || store.contains("index.json") {
         return Ok(ImageSource::OciArchive { path: path.to_path_buf(), tag: None });
     }
     Err(unrecognized("the tar has neither manifest.json (docker-archive) nor oci-layout or index.json (oci-archive)"))
@@ -154,10 +140,7 @@ impl FromStr for Platform {
 
     fn from_str(text: &str) -> Result<Platform, ImageError> {
         let parts: Vec<&str> = text.split('/').collect();
-        let invalid = || ImageError::InvalidSource {
-            text: text.to_string(),
-            reason: "a platform is OS/ARCHITECTURE[/VARIANT], for example linux/amd64 or linux/arm64/v8".to_string(),
-        };
+        let invalid = || ImageError::InvalidPlatform { text: text.to_string() };
         if parts.iter().any(|part| part.is_empty()) {
             return Err(invalid());
         }
