@@ -14,7 +14,7 @@ use crate::ImageError;
 /// Maximum number of symlinks followed to find a member of an outer archive.
 const MAX_MEMBER_LINK_HOPS: usize = 8;
 
-/// Compression of a stream, told by its first bytes.
+/// Compression of a stream, detected from its first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Compression {
     None,
@@ -23,7 +23,7 @@ pub enum Compression {
 }
 
 impl Compression {
-    /// The compression whose magic number starts `bytes`; anything else is taken as plain.
+    /// Returns the compression whose magic number starts `bytes`. Anything else counts as plain.
     pub fn from_magic(bytes: &[u8]) -> Compression {
         if bytes.starts_with(&[0x1f, 0x8b]) {
             Compression::Gzip
@@ -101,7 +101,7 @@ pub(crate) fn decompressed<'a, R: Read + 'a>(reader: R, compression: Compression
 /// An opened file of a store and its size in bytes.
 pub(crate) type Opened<'a> = (Box<dyn Read + 'a>, u64);
 
-/// Where one member's data sits in an outer archive, in the decompressed stream.
+/// Offset and size of one member's data in the decompressed stream of an outer archive.
 #[derive(Clone, Copy, Debug)]
 struct Member {
     offset: u64,

@@ -63,7 +63,7 @@ impl<R: Read> Read for HashingReader<'_, R> {
     }
 }
 
-/// Which blob is read, for checks and messages.
+/// Identity of a blob being read, for checks and messages.
 pub(crate) struct BlobRef<'a> {
     pub role: BlobRole,
     pub digest: &'a Digest,
@@ -108,7 +108,7 @@ impl BlobRef<'_> {
     }
 }
 
-/// The path of a blob inside an OCI layout.
+/// Returns the path of a blob inside an OCI layout.
 pub(crate) fn blob_path(digest: &Digest) -> String {
     format!("blobs/sha256/{}", digest.hex())
 }
@@ -145,7 +145,7 @@ pub(crate) fn read_small_file(store: &Store, name: &str, blob: &BlobRef) -> Resu
 pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8], blob: &BlobRef) -> Result<T, ImageError> {
     serde_json::from_slice(bytes).map_err(|source| ImageError::InvalidJson {
         role: blob.role,
-        what: blob.digest.to_string(),
+        name: blob.digest.to_string(),
         image: blob.image.to_string(),
         source,
     })

@@ -1,8 +1,8 @@
 //! The image configuration: platform, labels, history and the layers' diff IDs.
 //!
 //! Parsed with private types instead of oci-spec's `ImageConfiguration`, because Docker configs
-//! written by older tools carry `null` where oci-spec expects a list or map; only the fields
-//! scantrail uses are read and unknown fields are ignored.
+//! written by older tools carry `null` where oci-spec expects a list or map. Only the fields
+//! scantrail uses are read, and unknown fields are ignored.
 
 use std::collections::BTreeMap;
 
@@ -110,7 +110,7 @@ impl ImageConfig {
         })
     }
 
-    /// The `created_by` of each layer, in layer order: history entries that made no layer are
+    /// Returns the `created_by` of each layer, in layer order: history entries that made no layer are
     /// skipped. Returns `None` for layers past the end of the history.
     pub fn layer_created_by(&self, layer_count: usize) -> Vec<Option<String>> {
         let mut created_by: Vec<Option<String>> =

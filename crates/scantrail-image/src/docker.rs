@@ -74,7 +74,7 @@ fn read_manifest_json(store: &Store, image: &str) -> Result<Vec<ManifestEntry>, 
         .map_err(|e| ImageError::malformed(image, format!("failed to read manifest.json: {e}")))?;
     serde_json::from_slice(&bytes).map_err(|source| ImageError::InvalidJson {
         role: BlobRole::Manifest,
-        what: "manifest.json".to_string(),
+        name: "manifest.json".to_string(),
         image: image.to_string(),
         source,
     })
@@ -114,7 +114,7 @@ fn select_entry<'a>(
         .ok_or_else(|| ImageError::TagNotFound { image: image.to_string(), tag: reference.to_string(), available })
 }
 
-/// The digest a config file is named by: `<hex>.json` (legacy) or `blobs/sha256/<hex>`.
+/// Returns the digest a config file is named by: `<hex>.json` (legacy) or `blobs/sha256/<hex>`.
 fn digest_from_name(path: &str) -> Option<Digest> {
     let name = path.rsplit('/').next().unwrap_or(path);
     let hex = name.strip_suffix(".json").unwrap_or(name);
@@ -197,7 +197,7 @@ struct SynthesizedDescriptor<'a> {
 
 /// The digest of a deterministic Docker schema 2 manifest for a legacy archive's image.
 ///
-/// A legacy `docker save` archive holds no manifest, so the image has no manifest digest of its
+/// A legacy `docker save` archive contains no manifest, so the image has no manifest digest of its
 /// own. scantrail uses the digest of the compact JSON manifest that lists the config and the
 /// layer blobs exactly as stored in the archive (usually uncompressed, so layer digests equal
 /// the diff IDs). Saving the same image twice gives the same digest; it differs from the digest

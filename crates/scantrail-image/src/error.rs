@@ -3,7 +3,7 @@ use std::path::PathBuf;
 
 use scantrail_model::Digest;
 
-/// What a blob is to the image, for messages.
+/// Role of a blob in an image, for messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BlobRole {
     Index,
@@ -24,7 +24,7 @@ impl std::fmt::Display for BlobRole {
 }
 
 /// Errors of reading an image. `image` fields hold the image source as the user wrote it
-/// (`oci:demo:v1.1`), so every message says which image failed.
+/// (`oci:demo:v1.1`), so every message names the image that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
     #[error("invalid image source {text:?}: {reason}; use oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF] or the path of a layout or archive")]
@@ -72,10 +72,11 @@ pub enum ImageError {
         source: io::Error,
     },
 
-    #[error("invalid {role} {what} of {image}: {source}")]
+    /// `name` is the blob digest, or the file name for `index.json` and `manifest.json`.
+    #[error("invalid {role} {name} of {image}: {source}")]
     InvalidJson {
         role: BlobRole,
-        what: String,
+        name: String,
         image: String,
         #[source]
         source: serde_json::Error,

@@ -1,8 +1,8 @@
 //! Reading one layer blob and applying its changeset to the merged file tree.
 //!
-//! A layer is read in two passes over its entries: the first streams the blob, checks its
-//! digest, size and diff ID, and keeps only metadata plus the captured file contents; the second
-//! applies the entries to the tree. A layer that fails a check changes nothing in the tree.
+//! A layer is read in two passes over its entries. The first streams the blob, checks its
+//! digest, size and diff ID, and keeps only metadata plus the captured file contents. The second
+//! applies the entries to the tree, so a layer that fails a check changes nothing in the tree.
 //!
 //! Changeset rules follow the OCI image spec's "Image Layer Filesystem Changeset": `.wh.NAME`
 //! deletes NAME from lower layers, `.wh..wh..opq` in directory D hides every lower-layer child of
@@ -35,7 +35,7 @@ pub(crate) struct LayerSpec<'a> {
     pub image: &'a str,
 }
 
-/// What reading a layer found out about its blob.
+/// Facts about a layer blob learned while reading it.
 #[derive(Debug)]
 pub(crate) struct LayerBlobInfo {
     pub digest: Digest,
@@ -132,8 +132,8 @@ fn drain(reader: &mut impl Read) -> io::Result<u64> {
     io::copy(reader, &mut io::sink())
 }
 
-/// Tells the layer's compression by its magic bytes, which win over the media type: legacy
-/// docker-archive layers have no media type, and some tools label gzip layers as plain tar.
+/// Detects the layer's compression from its magic bytes, which win over the media type because
+/// legacy docker-archive layers have no media type and a mislabelled layer is still readable.
 fn detect_compression(magic: &[u8], spec: &LayerSpec) -> Compression {
     let from_magic = Compression::from_magic(magic);
     if let Some(declared) = declared_compression(spec.media_type) {
@@ -151,7 +151,7 @@ fn detect_compression(magic: &[u8], spec: &LayerSpec) -> Compression {
     from_magic
 }
 
-/// The compression a layer media type declares, or `None` for an unknown or absent media type.
+/// Returns the compression a layer media type declares, or `None` for an unknown or absent one.
 fn declared_compression(media_type: &str) -> Option<Compression> {
     match media_type {
         "" => None,
@@ -313,7 +313,7 @@ fn apply_changes(tree: &mut FileTree, changes: Vec<Change>, layer: &Digest) {
             }
             Change::Hardlink { path, target } => {
                 // NOTE: the link carries content only when its target's path was captured, because
-                // the first pass decides capture per entry before it sees links to it.
+                // the first pass decides capture per entry before it reads the links to it.
                 let path = tree.resolve_parent(&path).unwrap_or(path);
                 let target_path = tree.resolve_parent(&target).unwrap_or_else(|| target.clone());
                 let entry = match tree.get(&target_path) {
@@ -330,7 +330,7 @@ fn apply_changes(tree: &mut FileTree, changes: Vec<Change>, layer: &Digest) {
     }
 }
 
-/// The directory `dir` with symlinks in it resolved, as its children would be placed.
+/// Returns the directory `dir` with symlinks in it resolved, where its children are placed.
 fn resolve_parent_of_child(tree: &FileTree, dir: &str) -> String {
     if dir.is_empty() {
         return String::new();

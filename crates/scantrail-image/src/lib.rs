@@ -81,9 +81,9 @@ impl Default for Limits {
 pub struct ReadOptions<'a> {
     /// The platform chosen from a multi-platform image; ignored for single-platform images.
     pub platform: Platform,
-    /// Whether to keep the content of the file at a normalized path (no leading `/`). Called
-    /// with the path as written in the layer and, when a parent directory is a symlink, with
-    /// the path it resolves to; the content is kept when either call returns true.
+    /// Decides whether to keep the content of the file at a normalized path (no leading `/`).
+    /// It is called with the path as written in the layer, and also with the resolved path when
+    /// a parent directory is a symlink. The content is kept when either call returns true.
     pub capture: &'a dyn Fn(&str) -> bool,
     pub limits: Limits,
     pub progress: &'a dyn Progress,

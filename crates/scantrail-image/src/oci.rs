@@ -62,7 +62,7 @@ fn read_layout_index(store: &Store, image: &str) -> Result<ImageIndex, ImageErro
     reader.read_to_end(&mut bytes).map_err(|e| ImageError::malformed(image, format!("failed to read index.json: {e}")))?;
     serde_json::from_slice(&bytes).map_err(|source| ImageError::InvalidJson {
         role: BlobRole::Index,
-        what: "index.json".to_string(),
+        name: "index.json".to_string(),
         image: image.to_string(),
         source,
     })

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use crate::archive::Store;
 use crate::ImageError;
 
-/// Where an image is read from.
+/// Location and format of an image to read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ImageSource {
     /// An OCI image layout directory, `oci:DIR[:TAG]`; TAG is an `org.opencontainers.image.ref.name`.
@@ -22,9 +22,9 @@ impl ImageSource {
     /// Parses a source string. The path ends at the first `:` after the transport prefix, as in
     /// skopeo, so a prefixed path cannot contain `:`; a bare path can.
     ///
-    /// A bare path is recognised by content: a directory with an `oci-layout` file is an OCI
-    /// layout; a tar (or gzip/zstd-compressed tar) containing `manifest.json` is a
-    /// docker-archive, else one containing `oci-layout` or `index.json` is an oci-archive.
+    /// A bare path is recognised by content. A directory with an `oci-layout` file is an OCI
+    /// layout. A tar (plain, gzip or zstd) containing `manifest.json` is a docker-archive, and
+    /// one containing `oci-layout` or `index.json` but no `manifest.json` is an oci-archive.
     pub fn parse(text: &str) -> Result<ImageSource, ImageError> {
         let invalid = |reason: &str| ImageError::InvalidSource { text: text.to_string(), reason: reason.to_string() };
 
@@ -61,7 +61,7 @@ impl ImageSource {
         detect_source(path)
     }
 
-    /// The path of the layout directory or archive file.
+    /// Returns the path of the layout directory or archive file.
     pub fn path(&self) -> &Path {
         match self {
             ImageSource::OciLayout { path, .. }
@@ -122,7 +122,7 @@ impl Default for Platform {
 }
 
 impl Platform {
-    /// Whether an image built for `candidate` satisfies this requested platform. A requested
+    /// Returns whether an image built for `candidate` satisfies this requested platform. A requested
     /// variant must match; without one any variant does. An arm64 image without a variant
     /// counts as `v8`, the only arm64 variant in use.
     pub fn matches(&self, candidate: &Platform) -> bool {

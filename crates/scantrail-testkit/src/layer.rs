@@ -6,7 +6,7 @@ use tar::{EntryType, Header};
 
 use crate::media_type;
 
-/// How a layer blob is compressed.
+/// Compression of a layer blob.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Compression {
     None,
@@ -111,7 +111,7 @@ impl Layer {
         self.compression
     }
 
-    /// The uncompressed tar stream of this layer.
+    /// Returns the uncompressed tar stream of this layer.
     pub fn tar_bytes(&self) -> Vec<u8> {
         let mut builder = tar::Builder::new(Vec::new());
         for entry in &self.entries {
@@ -120,8 +120,8 @@ impl Layer {
         builder.into_inner().expect("finishing an in-memory tar cannot fail")
     }
 
-    /// The layer blob as stored with `compression`, its media type for an OCI or Docker manifest,
-    /// and the diff ID (digest of the uncompressed tar).
+    /// Builds the layer blob as stored with `compression`, its media type for an OCI or Docker
+    /// manifest, and the diff ID (digest of the uncompressed tar).
     pub(crate) fn blob(&self, compression: Compression, docker_media_types: bool) -> LayerBlob {
         let tar = self.tar_bytes();
         let diff_id = Digest::sha256_of(&tar);

@@ -21,7 +21,7 @@ pub fn oci(dir: &Path, tag: &str) -> String {
     format!("oci:{}:{tag}", dir.display())
 }
 
-/// The captured text of the file at `path`, following symlinks.
+/// Returns the captured text of the file at `path`, following symlinks.
 pub fn text(image: &Image, path: &str) -> Option<String> {
     image.files.read(path).map(|bytes| String::from_utf8_lossy(bytes).into_owned())
 }
@@ -30,7 +30,7 @@ pub fn kind(image: &Image, path: &str) -> Option<FileKind> {
     image.files.get(path).map(|entry| entry.kind.clone())
 }
 
-/// Every path of the merged tree, in order.
+/// Returns every path of the merged tree, in order.
 pub fn paths(image: &Image) -> Vec<String> {
     image.files.iter().map(|(path, _)| path.to_string()).collect()
 }
