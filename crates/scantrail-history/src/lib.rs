@@ -217,8 +217,11 @@ mod tests {
         let zlib = package(Ecosystem::Debian, "zlib1g", "1:1.2.13.dfsg-1");
         let base = scan(vec![zlib.clone()], vec![finding("CVE-3", &zlib)]);
         let diff = ScanDiff::between(&base, &base);
-        assert!(diff.introduced.is_empty() && diff.fixed.is_empty());
+        assert!(diff.introduced.is_empty());
+        assert!(diff.fixed.is_empty());
         assert_eq!(diff.unchanged.len(), 1);
-        assert!(diff.packages_added.is_empty() && diff.packages_removed.is_empty() && diff.packages_changed.is_empty());
+        assert!(diff.packages_added.is_empty());
+        assert!(diff.packages_removed.is_empty());
+        assert!(diff.packages_changed.is_empty());
     }
 }

@@ -77,7 +77,7 @@ pub struct Finding {
     pub package: Package,
     pub fixed_versions: Vec<String>,
     pub severity: Severity,
-    /// Where the severity came from, for example `CVSS_V3` or `database_specific`.
+    /// Source of the severity, for example `CVSS_V3` or `database_specific`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity_source: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -91,7 +91,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// The identity of a finding across scans: vulnerability, ecosystem, package name.
+    /// Returns the identity of a finding across scans: vulnerability, ecosystem, package name.
     ///
     /// The installed version is left out, so an upgrade that stays affected is the same finding.
     pub fn key(&self) -> (String, String, String) {
@@ -102,7 +102,7 @@ impl Finding {
         )
     }
 
-    /// Whether any of the finding's ids (main id or alias) equals `id`, case-insensitively.
+    /// Returns whether any of the finding's ids (main id or alias) equals `id`, ignoring case.
     pub fn has_id(&self, id: &str) -> bool {
         self.vulnerability_id.eq_ignore_ascii_case(id) || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(id))
     }

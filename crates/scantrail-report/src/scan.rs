@@ -94,7 +94,7 @@ pub fn render_scan(report: &ScanReport<'_>, style: Style) -> String {
     }
 }
 
-/// The key–value lines above a findings table.
+/// Renders the key–value lines shown above a findings table.
 pub(crate) fn scan_header_lines(scan: &Scan, stored: bool) -> String {
     let mut out = String::new();
     let image = match &scan.tag {

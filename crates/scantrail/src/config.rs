@@ -82,7 +82,7 @@ impl Config {
         Ok(Config { immutable_tags, watched_tags: file.tags.watched.unwrap_or_else(|| vec!["prod".to_string()]), sla: file.sla })
     }
 
-    /// Whether `tag` is expected never to move.
+    /// Returns whether `tag` matches an immutable tag pattern, so it is expected never to move.
     pub fn is_immutable_tag(&self, tag: &str) -> bool {
         self.immutable_tags.iter().any(|pattern| pattern.is_match(tag))
     }

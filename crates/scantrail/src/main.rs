@@ -17,7 +17,7 @@ use clap::Parser;
 
 use crate::cli::Cli;
 
-/// What a command reports besides its output: whether a policy failed.
+/// The result of a command that ran: success, or a policy (gate) that failed.
 pub enum Outcome {
     Success,
     PolicyFailed,

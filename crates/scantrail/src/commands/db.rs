@@ -187,7 +187,7 @@ fn time(time: &DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// A coarse age: seconds, minutes, hours or days.
+/// Formats a duration coarsely, in seconds, minutes, hours or days.
 fn age(duration: chrono::Duration) -> String {
     let seconds = duration.num_seconds().max(0);
     match seconds {

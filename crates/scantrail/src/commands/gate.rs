@@ -29,8 +29,8 @@ pub fn run(cli: &Cli, args: &GateArgs) -> Result<Outcome> {
     })
 }
 
-/// Whether the gate target is an image source to scan rather than a stored scan: it names a
-/// transport (`oci:`, `oci-archive:`, `docker-archive:`) or an existing path.
+/// Returns whether the gate target is an image source to scan rather than a stored scan, because
+/// it names a transport (`oci:`, `oci-archive:`, `docker-archive:`) or an existing path.
 fn looks_like_source(target: &str) -> bool {
     ["oci:", "oci-archive:", "docker-archive:"].iter().any(|prefix| target.starts_with(prefix))
         || (std::path::Path::new(target).exists() && ImageSource::parse(target).is_ok())

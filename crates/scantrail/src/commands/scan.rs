@@ -102,8 +102,8 @@ pub fn load_snapshot(store: &dyn HistoryStore, digest: &scantrail_model::Digest)
     Ok(snapshot)
 }
 
-/// The repository and tag a scan is recorded under: `--tag` when given, else the tag or
-/// RepoTag found in the source, else the source's path as the repository.
+/// Chooses the repository and tag a scan is recorded under: `--tag` when given, else the tag
+/// or RepoTag found in the source, else the source's path as the repository.
 fn repository_and_tag(source: &ImageSource, ref_name: Option<&str>, record_as: Option<RepositoryTag>) -> Result<(String, Option<String>)> {
     if let Some(reference) = record_as {
         return Ok((reference.repository, reference.tag));
