@@ -8,10 +8,12 @@ mod digest;
 mod package;
 mod finding;
 mod reference;
+mod remediation;
 mod scan;
 
 pub use digest::{Digest, DigestError};
 pub use finding::{Finding, FindingStatus, Severity};
 pub use package::{Ecosystem, Inventory, OsRelease, Package};
 pub use reference::{RepositoryTag, ReferenceError};
+pub use remediation::{matches_vulnerability, Remediation, RemediationAction, RemediationLink};
 pub use scan::{LayerRecord, Scan, ScanId, ScanKind};

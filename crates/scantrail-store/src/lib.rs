@@ -1,8 +1,9 @@
 //! scantrail's history store: scans, tag observations and advisory snapshots.
 //!
 //! [`HistoryStore`] is the interface the rest of scantrail uses, and [`SqliteStore`] is its
-//! embedded implementation. The schema (`schema_v1.sql`) uses only types and statements that a
-//! PostgreSQL implementation can reuse, so both can follow the same model.
+//! embedded implementation. The schema (`schema_v1.sql`, upgraded by `schema_v2.sql`) uses only
+//! types and statements that a PostgreSQL implementation can reuse, so both can follow the same
+//! model.
 //!
 //! Scans are append-only. Inventories, finding sets and advisory records are stored once per
 //! distinct content (content-addressed by SHA-256), so scanning an unchanged image again adds a
@@ -10,6 +11,7 @@
 //! the JSON bytes the caller gives it, keyed by advisory id and record digest.
 
 mod error;
+mod ledger;
 mod sqlite;
 
 #[cfg(test)]
@@ -18,10 +20,11 @@ mod tests;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use scantrail_model::{Digest, Scan, ScanId};
+use scantrail_model::{Digest, Remediation, RemediationAction, Scan, ScanId};
 use serde::{Deserialize, Serialize};
 
 pub use error::StoreError;
+pub use ledger::{LedgerProblem, LedgerProblemKind, LedgerReport};
 pub use sqlite::{SqliteStore, BUSY_TIMEOUT, SCHEMA_VERSION, STORE_FILE_NAME};
 
 /// The history of scans, tags and advisory snapshots.
@@ -89,6 +92,50 @@ pub trait HistoryStore {
         repository: &str,
         tag: Option<&str>,
     ) -> Result<Vec<TagObservation>, StoreError>;
+
+    /// Appends a remediation record and returns it as stored.
+    ///
+    /// The record is linked to the scan where the vulnerability left the line (the first scan
+    /// without it after its last appearance, in `scanned_at` then insertion order) when such a
+    /// scan exists now. The caller resolves the vulnerability: the store does not check that
+    /// the line ever had it.
+    fn record_remediation(&mut self, remediation: &NewRemediation) -> Result<Remediation, StoreError>;
+
+    /// Returns the remediation records of `repository`, oldest first, of every vulnerability or
+    /// of the one that `vulnerability_id` names (its id or an alias, case-insensitively).
+    ///
+    /// A record stored before its vulnerability left the line gets its scan here, computed from
+    /// the line's current scans ([`Computed`](scantrail_model::RemediationLink::Computed)), or
+    /// stays [`Pending`](scantrail_model::RemediationLink::Pending) while the newest scan still has the vulnerability.
+    fn remediations(
+        &self,
+        repository: &str,
+        vulnerability_id: Option<&str>,
+    ) -> Result<Vec<Remediation>, StoreError>;
+
+    /// Recomputes the scan chain of one repository or of all, and reports every scan whose
+    /// record was changed or removed.
+    ///
+    /// Fails only when the store cannot be read at all; damaged scans are findings of the
+    /// report, not errors.
+    fn verify_ledger(&self, repository: Option<&str>) -> Result<LedgerReport, StoreError>;
+}
+
+/// A remediation record to store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewRemediation {
+    pub repository: String,
+    /// The vulnerability's id in the line, resolved by the caller.
+    pub vulnerability_id: String,
+    /// The vulnerability's other ids, sorted.
+    pub aliases: Vec<String>,
+    /// The id as the user gave it.
+    pub requested_id: String,
+    pub action: RemediationAction,
+    pub note: String,
+    pub ticket: Option<String>,
+    pub by: String,
+    pub recorded_at: DateTime<Utc>,
 }
 
 /// An advisory snapshot to store.

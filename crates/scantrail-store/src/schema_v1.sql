@@ -62,8 +62,7 @@ CREATE TABLE settings (
 -- `labels_json` is a JSON object, `layers_json` a JSON array of layer records.
 -- `record_hash` and `parent_hash` prepare a tamper-evident chain: `record_hash` is the scan id
 -- and `parent_hash` the id of the previous scan recorded for the same repository (by `seq`),
--- NULL for the first. NOTE: the chain's hash format is not settled yet, and a later schema version
--- may recompute both columns.
+-- NULL for the first. schema_v2.sql keeps this format and fills in rows that lack the columns.
 CREATE TABLE scans (
     id               TEXT   NOT NULL PRIMARY KEY,
     seq              BIGINT NOT NULL UNIQUE,

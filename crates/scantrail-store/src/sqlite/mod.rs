@@ -1,6 +1,8 @@
 //! The SQLite implementation of [`HistoryStore`].
 
 mod codec;
+mod ledger;
+mod remediations;
 mod scans;
 mod snapshots;
 
@@ -11,11 +13,16 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 use scantrail_model::{Digest, Scan};
 
-use crate::{HistoryStore, NewSnapshot, SnapshotInfo, StoreError, TagObservation};
+use scantrail_model::Remediation;
+
+use crate::{
+    HistoryStore, LedgerReport, NewRemediation, NewSnapshot, SnapshotInfo, StoreError,
+    TagObservation,
+};
 use codec::Context;
 
 /// The schema version this build writes, stored in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// How long a write waits for another process's write to finish before it fails.
 ///
@@ -24,7 +31,8 @@ pub const SCHEMA_VERSION: i64 = 1;
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// `MIGRATIONS[n]` upgrades a store from schema version `n` to `n + 1`.
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [include_str!("../schema_v1.sql")];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] =
+    [include_str!("../schema_v1.sql"), include_str!("../schema_v2.sql")];
 
 /// The history store file inside a scantrail home directory.
 pub const STORE_FILE_NAME: &str = "history.db";
@@ -264,6 +272,39 @@ impl HistoryStore for SqliteStore {
         tag: Option<&str>,
     ) -> Result<Vec<TagObservation>, StoreError> {
         scans::tag_observations(&self.connection, &self.path, repository, tag)
+    }
+
+    fn record_remediation(&mut self, remediation: &NewRemediation) -> Result<Remediation, StoreError> {
+        #[cfg(test)]
+        let fail_before_commit = self.fail_before_commit;
+        let path = self.path.clone();
+        let transaction = self.write_transaction()?;
+        let stored = remediations::insert(&transaction, &path, remediation)?;
+        #[cfg(test)]
+        if fail_before_commit {
+            return Err(injected_failure(&path));
+        }
+        transaction
+            .commit()
+            .context(&path, "commit the remediation record")?;
+        Ok(stored)
+    }
+
+    fn remediations(
+        &self,
+        repository: &str,
+        vulnerability_id: Option<&str>,
+    ) -> Result<Vec<Remediation>, StoreError> {
+        remediations::of_repository(&self.connection, &self.path, repository, vulnerability_id)
+    }
+
+    fn verify_ledger(&self, repository: Option<&str>) -> Result<LedgerReport, StoreError> {
+        // One read transaction, so that a scan recorded meanwhile cannot look like a gap.
+        let transaction = self
+            .connection
+            .unchecked_transaction()
+            .context(&self.path, "start a read transaction")?;
+        ledger::verify(&transaction, &self.path, repository)
     }
 }
 

@@ -15,7 +15,7 @@ use crate::{StoreError, TagObservation};
 /// The shortest scan id prefix that [`by_prefix`] accepts.
 const MIN_PREFIX_LEN: usize = 4;
 
-const SCAN_COLUMNS: &str = "id, kind, reference, repository, tag, manifest_digest, index_digest, config_digest, \
+pub(super) const SCAN_COLUMNS: &str = "id, kind, reference, repository, tag, manifest_digest, index_digest, config_digest, \
      platform, labels_json, layers_json, created, inventory_digest, findings_digest, snapshot_digest, \
      scanner_version, scanned_at, rematch_of";
 
@@ -296,7 +296,7 @@ fn load(
 }
 
 /// One `scans` row as stored, before its columns are parsed.
-struct ScanRow {
+pub(super) struct ScanRow {
     id: String,
     kind: String,
     reference: String,
@@ -319,7 +319,7 @@ struct ScanRow {
 
 impl ScanRow {
     /// Reads the columns in [`SCAN_COLUMNS`] order.
-    fn read(row: &Row<'_>) -> rusqlite::Result<ScanRow> {
+    pub(super) fn read(row: &Row<'_>) -> rusqlite::Result<ScanRow> {
         Ok(ScanRow {
             id: row.get(0)?,
             kind: row.get(1)?,
@@ -342,7 +342,7 @@ impl ScanRow {
         })
     }
 
-    fn decode(self, path: &Path, blobs: &mut BlobReader<'_>) -> Result<Scan, StoreError> {
+    pub(super) fn decode(self, path: &Path, blobs: &mut BlobReader<'_>) -> Result<Scan, StoreError> {
         let id = self.id;
         let describe = |column: &str| format!("scan {id} column {column}");
 
