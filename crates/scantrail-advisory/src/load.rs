@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use crate::advisory::Advisory;
 use crate::error::AdvisoryError;
-use crate::osv::{parse_record, Format, Parsed};
+use crate::document::parse_document;
+use crate::osv::{Format, Parsed};
 use crate::snapshot::keep_newest;
 
 /// Maximum uncompressed size of one zip entry, a guard against decompression bombs. OSV records
@@ -34,9 +35,12 @@ pub struct SourceSummary {
     pub per_ecosystem: BTreeMap<String, usize>,
 }
 
-/// Loads OSV advisories from files and folders.
+/// Loads advisories from files and folders.
 ///
-/// A path may be an OSV record (`.json`, `.yaml`, `.yml`), a zip bundle of records shaped like
+/// A document is an OSV record, an Alpine secdb document or the Debian security tracker's
+/// JSON, told apart by its top-level keys (see the `alpine` and `debian_tracker` modules).
+///
+/// A path may be an advisory document (`.json`, `.yaml`, `.yml`), a zip bundle of them shaped like
 /// osv.dev's per-ecosystem `all.zip`, or a folder. Folders are walked recursively in name order.
 /// The walk skips hidden entries and files that are neither records nor bundles (README,
 /// MANIFEST.tsv), and it does not follow symbolic links to folders.
@@ -106,9 +110,9 @@ impl Source<'_> {
 
     fn load_file(&mut self, path: &Path, format: Format) -> Result<(), AdvisoryError> {
         let bytes = std::fs::read(path).map_err(|source| AdvisoryError::Read { path: path.to_path_buf(), source })?;
-        let parsed = parse_record(&bytes, format)
+        let parsed = parse_document(&bytes, format)
             .map_err(|reason| AdvisoryError::InvalidRecord { location: path.display().to_string(), reason })?;
-        self.add(parsed);
+        parsed.into_iter().for_each(|p| self.add(p));
         Ok(())
     }
 
@@ -152,11 +156,11 @@ impl Source<'_> {
                 return Err(too_large());
             }
 
-            let parsed = parse_record(&bytes, format).map_err(|reason| AdvisoryError::InvalidRecord {
+            let parsed = parse_document(&bytes, format).map_err(|reason| AdvisoryError::InvalidRecord {
                 location: format!("entry {name} of bundle {}", path.display()),
                 reason,
             })?;
-            self.add(parsed);
+            parsed.into_iter().for_each(|p| self.add(p));
         }
         Ok(())
     }

@@ -51,6 +51,10 @@ struct OsvRecord {
     withdrawn: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "null_as_default")]
     aliases: Vec<String>,
+    /// Ids of the records this one was derived from (OSV 1.7). Ubuntu's records name the CVE
+    /// here and not in `aliases`.
+    #[serde(default, deserialize_with = "null_as_default")]
+    upstream: Vec<String>,
     summary: Option<String>,
     #[serde(default, deserialize_with = "null_as_default")]
     severity: Vec<OsvSeverity>,
@@ -134,8 +138,17 @@ impl OsvRecord {
             }
         }
 
+        // Upstream ids count as aliases, so that USN-5614-1 (upstream UBUNTU-CVE-2021-3782) and
+        // UBUNTU-CVE-2021-3782 (upstream CVE-2021-3782) become one finding named by the CVE.
+        let mut aliases = self.aliases;
+        for upstream in self.upstream {
+            if upstream != id && !aliases.contains(&upstream) {
+                aliases.push(upstream);
+            }
+        }
+
         Ok(Parsed::Advisory(Advisory {
-            aliases: self.aliases,
+            aliases,
             published: self.published,
             modified: self.modified,
             summary: self.summary.filter(|s| !s.trim().is_empty()),
@@ -185,6 +198,7 @@ impl OsvAffected {
             versions: self.versions,
             severity: self.severity.into_iter().map(OsvSeverity::into_domain).collect(),
             database_severity: self.database_specific.and_then(OsvDatabaseSpecific::severity_word),
+            vendor_status: None,
         }))
     }
 }

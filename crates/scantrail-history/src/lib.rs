@@ -136,6 +136,7 @@ mod tests {
             severity: Severity::High,
             severity_source: None,
             cvss_v3_vector: None,
+            severities: Vec::new(),
             status: FindingStatus::Affected,
             layer: None,
             summary: None,

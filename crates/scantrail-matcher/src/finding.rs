@@ -1,7 +1,7 @@
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
-use scantrail_advisory::Advisory;
+use scantrail_advisory::{rank_severities, Advisory, Affected, SEVERITY_KIND_VENDOR, SEVERITY_SOURCE_CVSS_V3};
 use scantrail_model::{Finding, FindingStatus, Package, Severity};
 use scantrail_version::VersionScheme;
 
@@ -10,6 +10,8 @@ use scantrail_version::VersionScheme;
 pub(crate) struct MatchedRecord<'a> {
     pub advisory: &'a Advisory,
     pub fixed: Vec<String>,
+    /// The affected entries of the advisory that matched the package.
+    pub affected: Vec<&'a Affected>,
 }
 
 /// Matched records whose ids overlap, directly or through other records of the group.
@@ -59,14 +61,30 @@ fn group_finding(package: &Package, mut group: AliasGroup<'_>, scheme: Option<&d
     let aliases: Vec<String> =
         group.ids.iter().filter(|id| **id != vulnerability_id).map(|id| id.to_string()).collect();
 
-    let mut severity = (Severity::Unknown, None, None);
+    let mut severities = Vec::new();
     for record in &group.records {
-        let rating = record.advisory.severity_rating();
-        if rating.0 > severity.0 {
-            severity = rating;
+        for entry in record.advisory.severities(record.affected.iter().copied()) {
+            if !severities.contains(&entry) {
+                severities.push(entry);
+            }
         }
     }
-    let (severity, severity_source, cvss_v3_vector) = severity;
+    rank_severities(&mut severities, package.ecosystem.is_distribution());
+    let (severity, severity_source, cvss_v3_vector) = match severities.first() {
+        None => (Severity::Unknown, None, None),
+        Some(chosen) if chosen.kind == SEVERITY_KIND_VENDOR => {
+            // The label names the distribution, as `Ubuntu` did before vendor ratings had sources.
+            let mut label = chosen.source.clone();
+            if let Some(first) = label.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            (chosen.rating, Some(label), None)
+        }
+        Some(chosen) => {
+            let vector = (chosen.kind == SEVERITY_SOURCE_CVSS_V3).then(|| chosen.value.clone());
+            (chosen.rating, Some(chosen.kind.clone()), vector)
+        }
+    };
 
     let fixed_versions = sort_versions(group.records.iter().flat_map(|r| r.fixed.iter().cloned()).collect(), scheme);
     let status = if fixed_versions.is_empty() { FindingStatus::Affected } else { FindingStatus::Fixed };
@@ -81,6 +99,7 @@ fn group_finding(package: &Package, mut group: AliasGroup<'_>, scheme: Option<&d
         severity,
         severity_source,
         cvss_v3_vector,
+        severities,
         status,
         layer: package.layer.clone(),
         summary,

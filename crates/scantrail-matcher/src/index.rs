@@ -90,8 +90,11 @@ impl<'a> AdvisoryIndex<'a> {
             let advisory: &'a Advisory = &self.snapshot.advisories[entry.advisory];
             let affected = &advisory.affected[entry.affected];
             if let Some(found) = evaluate_affected(affected, version, scheme, semver, &advisory.id) {
-                let record = matched.entry(entry.advisory).or_insert_with(|| MatchedRecord { advisory, fixed: Vec::new() });
+                let record = matched
+                    .entry(entry.advisory)
+                    .or_insert_with(|| MatchedRecord { advisory, fixed: Vec::new(), affected: Vec::new() });
                 record.fixed.extend(found.fixed);
+                record.affected.push(affected);
             }
         }
 

@@ -32,6 +32,7 @@ fn affected(ecosystem: &str, name: &str, ranges: Vec<Range>, versions: &[&str]) 
         versions: versions.iter().map(|v| v.to_string()).collect(),
         severity: Vec::new(),
         database_severity: None,
+        vendor_status: None,
     }
 }
 
@@ -386,4 +387,92 @@ fn index_reused_across_inventories() {
     assert_eq!(ids(&old), ["CVE-2020-14343"]);
     assert!(new.is_empty(), "{new:?}");
     assert_eq!(index.snapshot().digest, snapshot.digest);
+}
+
+/// A Debian security tracker `open` entry: affected from the first version on, no fix yet,
+/// urgency low, with an NVD-style CVSS record for the same CVE rated critical.
+fn tiff_open_records() -> Vec<Advisory> {
+    let mut tracker = advisory(
+        "DEBIAN-TRACKER-CVE-2023-3164",
+        &["CVE-2023-3164"],
+        vec![affected("Debian:12", "tiff", vec![range(RangeKind::Ecosystem, vec![introduced("0")])], &[])],
+    );
+    tracker.affected[0].severity = vec![SeverityScore { kind: "Debian".into(), score: "low".into() }];
+    tracker.affected[0].vendor_status = Some("no-dsa (Minor issue)".into());
+    let mut nvd = advisory("CVE-2023-3164", &[], vec![]);
+    nvd.severity = vec![SeverityScore { kind: "CVSS_V3".into(), score: CRITICAL_VECTOR.into() }];
+    vec![tracker, nvd]
+}
+
+#[test]
+fn open_entry_is_affected_without_fix() {
+    let snapshot = Snapshot::new(tiff_open_records());
+    let mut libtiff6 = package(Ecosystem::Debian, "libtiff6", "4.5.0-6+deb12u1");
+    libtiff6.source_name = Some("tiff".into());
+
+    let findings = match_inventory(&inventory(Some("12"), vec![libtiff6]), &snapshot);
+
+    assert_eq!(ids(&findings), ["CVE-2023-3164"]);
+    assert_eq!(findings[0].status, FindingStatus::Affected);
+    assert!(findings[0].fixed_versions.is_empty());
+}
+
+#[test]
+fn distribution_prefers_vendor_severity() {
+    let snapshot = Snapshot::new(tiff_open_records());
+    let mut libtiff6 = package(Ecosystem::Debian, "libtiff6", "4.5.0-6+deb12u1");
+    libtiff6.source_name = Some("tiff".into());
+
+    let findings = match_inventory(&inventory(Some("12"), vec![libtiff6]), &snapshot);
+
+    // The NVD record has no affected entry, so it does not match on its own; only the tracker
+    // record matched, and it carries only its own urgency.
+    let finding = &findings[0];
+    assert_eq!(finding.severity, Severity::Low);
+    assert_eq!(finding.severity_source.as_deref(), Some("Debian"));
+    assert_eq!(finding.severities.len(), 1);
+    assert_eq!(finding.severities[0].source, "debian");
+    assert_eq!(finding.severities[0].kind, "vendor");
+    assert_eq!(finding.cvss_v3_vector, None);
+}
+
+#[test]
+fn vendor_severity_ranks_before_cvss_for_distribution() {
+    let mut record = tiff_open_records().remove(0);
+    record.severity = vec![SeverityScore { kind: "CVSS_V3".into(), score: CRITICAL_VECTOR.into() }];
+    let snapshot = Snapshot::new(vec![record]);
+    let mut libtiff6 = package(Ecosystem::Debian, "libtiff6", "4.5.0-6+deb12u1");
+    libtiff6.source_name = Some("tiff".into());
+
+    let findings = match_inventory(&inventory(Some("12"), vec![libtiff6]), &snapshot);
+
+    let finding = &findings[0];
+    assert_eq!(finding.severity, Severity::Low);
+    assert_eq!(finding.severities.len(), 2);
+    assert_eq!(finding.severities[0].kind, "vendor");
+    assert_eq!(finding.severities[1].kind, "CVSS_V3");
+    assert_eq!(finding.severities[1].source, "debian", "the record's database published the vector");
+    assert_eq!(finding.severities[1].rating, Severity::Critical);
+}
+
+#[test]
+fn language_package_prefers_cvss() {
+    let mut record = advisory(
+        "GHSA-test-0001",
+        &["CVE-2099-0001"],
+        vec![affected("npm", "left-pad", vec![range(RangeKind::Ecosystem, vec![introduced("0"), fixed("1.3.0")])], &[])],
+    );
+    record.severity = vec![
+        SeverityScore { kind: "Ubuntu".into(), score: "low".into() },
+        SeverityScore { kind: "CVSS_V3".into(), score: CRITICAL_VECTOR.into() },
+    ];
+    let snapshot = Snapshot::new(vec![record]);
+
+    let findings = match_inventory(&inventory(None, vec![package(Ecosystem::Npm, "left-pad", "1.1.0")]), &snapshot);
+
+    let finding = &findings[0];
+    assert_eq!(finding.severity, Severity::Critical);
+    assert_eq!(finding.severity_source.as_deref(), Some("CVSS_V3"));
+    assert_eq!(finding.severities[0].source, "ghsa");
+    assert_eq!(finding.cvss_v3_vector.as_deref(), Some(CRITICAL_VECTOR));
 }

@@ -53,6 +53,19 @@ impl FromStr for Severity {
     }
 }
 
+/// One severity rating of a vulnerability and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SeveritySource {
+    /// The database that published the rating: `nvd`, `ghsa`, `debian`, `ubuntu`, or the
+    /// lowercase id prefix of the record for other databases (`pysec`, `rustsec`).
+    pub source: String,
+    /// `CVSS_V3`, `vendor` (a distribution's own priority or urgency) or `database_specific`.
+    pub kind: String,
+    /// The CVSS vector, or the rating word as the source wrote it (`medium`, `high**`).
+    pub value: String,
+    pub rating: Severity,
+}
+
 /// Whether a fix exists for a finding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -82,6 +95,10 @@ pub struct Finding {
     pub severity_source: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cvss_v3_vector: Option<String>,
+    /// Every severity the matched records give, each with the database it came from. The first
+    /// entry is the one `severity` was taken from; empty when no record rates the vulnerability.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub severities: Vec<SeveritySource>,
     pub status: FindingStatus,
     /// Diff ID of the layer that brought the package (copied from the package for convenience).
     #[serde(default)]

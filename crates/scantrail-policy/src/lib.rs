@@ -70,6 +70,7 @@ mod tests {
             severity,
             severity_source: None,
             cvss_v3_vector: None,
+            severities: Vec::new(),
             status,
             layer: None,
             summary: None,

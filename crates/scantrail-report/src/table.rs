@@ -19,7 +19,15 @@ pub fn new_table(header: &[&str], color: bool) -> Table {
 }
 
 pub fn severity_cell(severity: Severity, color: bool) -> Cell {
-    let cell = Cell::new(severity.as_str());
+    severity_cell_with_source(severity, None, color)
+}
+
+/// A severity cell that names the database the rating came from: `HIGH (debian)`.
+pub fn severity_cell_with_source(severity: Severity, source: Option<&str>, color: bool) -> Cell {
+    let cell = match source {
+        Some(source) => Cell::new(format!("{} ({source})", severity.as_str())),
+        None => Cell::new(severity.as_str()),
+    };
     if !color {
         return cell;
     }
@@ -37,7 +45,7 @@ pub fn findings_table(findings: &[Finding], color: bool) -> String {
     let mut table = new_table(&["SEVERITY", "VULNERABILITY", "PACKAGE", "INSTALLED", "FIXED", "LAYER"], color);
     for finding in findings {
         table.add_row(vec![
-            severity_cell(finding.severity, color),
+            severity_cell_with_source(finding.severity, finding.severities.first().map(|s| s.source.as_str()), color),
             Cell::new(&finding.vulnerability_id),
             Cell::new(format!("{} ({})", finding.package.name, finding.package.ecosystem)),
             Cell::new(&finding.package.version),

@@ -72,6 +72,7 @@ fn finding(openssl_version: &str) -> Finding {
         severity: Severity::High,
         severity_source: Some("CVSS_V3".to_string()),
         cvss_v3_vector: Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N".to_string()),
+        severities: Vec::new(),
         status: FindingStatus::Fixed,
         layer: Some(digest("layer-1-diff")),
         summary: Some("example".to_string()),
