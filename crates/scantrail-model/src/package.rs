@@ -17,10 +17,14 @@ pub enum Ecosystem {
     Go,
     CratesIo,
     Maven,
+    RockyLinux,
+    AlmaLinux,
+    Suse,
+    OpenSuse,
 }
 
 impl Ecosystem {
-    pub const ALL: [Ecosystem; 9] = [
+    pub const ALL: [Ecosystem; 13] = [
         Ecosystem::Debian,
         Ecosystem::Ubuntu,
         Ecosystem::Alpine,
@@ -30,6 +34,10 @@ impl Ecosystem {
         Ecosystem::Go,
         Ecosystem::CratesIo,
         Ecosystem::Maven,
+        Ecosystem::RockyLinux,
+        Ecosystem::AlmaLinux,
+        Ecosystem::Suse,
+        Ecosystem::OpenSuse,
     ];
 
     /// The OSV ecosystem name, for example `Debian`, `PyPI` or `npm`.
@@ -44,13 +52,27 @@ impl Ecosystem {
             Ecosystem::Go => "Go",
             Ecosystem::CratesIo => "crates.io",
             Ecosystem::Maven => "Maven",
+            Ecosystem::RockyLinux => "Rocky Linux",
+            Ecosystem::AlmaLinux => "AlmaLinux",
+            Ecosystem::Suse => "SUSE",
+            Ecosystem::OpenSuse => "openSUSE",
         }
     }
 
     /// Whether packages of this ecosystem belong to the operating system distribution, so that
     /// advisories for them are scoped to a release (`Debian:12`).
     pub fn is_distribution(self) -> bool {
-        matches!(self, Ecosystem::Debian | Ecosystem::Ubuntu | Ecosystem::Alpine | Ecosystem::RedHat)
+        matches!(
+            self,
+            Ecosystem::Debian
+                | Ecosystem::Ubuntu
+                | Ecosystem::Alpine
+                | Ecosystem::RedHat
+                | Ecosystem::RockyLinux
+                | Ecosystem::AlmaLinux
+                | Ecosystem::Suse
+                | Ecosystem::OpenSuse
+        )
     }
 }
 

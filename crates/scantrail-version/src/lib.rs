@@ -3,24 +3,33 @@
 //! Advisories state affected ranges as versions ("introduced 1.2.0, fixed 1.2.5"). Whether an
 //! installed version falls inside such a range depends on its ecosystem's ordering:
 //! `1.0~rc1 < 1.0` for dpkg, `1.0.dev1 < 1.0a1 < 1.0` for PEP 440, `1.0.0-rc.1 < 1.0.0` for
-//! SemVer. Each scheme implements [`VersionScheme`]; [`scheme_for`] picks the scheme of an
+//! SemVer, `1.2_rc1 < 1.2 < 1.2-r1 < 1.2_p1` for apk, `1.0~rc1 < 1.0 < 1.0^git1` for rpm and
+//! `1.0-SNAPSHOT < 1.0 < 1.0-sp1` for Maven. Each scheme implements [`VersionScheme`]; [`scheme_for`] picks the scheme of an
 //! ecosystem and [`scheme_by_name`] picks one by its short name.
 
+mod apk;
 mod dpkg;
+mod go;
+mod maven;
 mod pep440;
+mod rpm;
 mod semver;
 
 use std::cmp::Ordering;
 
 use scantrail_model::Ecosystem;
 
+pub use crate::apk::Apk;
 pub use crate::dpkg::Dpkg;
+pub use crate::go::Go;
+pub use crate::maven::Maven;
 pub use crate::pep440::Pep440;
+pub use crate::rpm::Rpm;
 pub use crate::semver::Semver;
 
 /// A version syntax and ordering, such as dpkg's or PEP 440's.
 pub trait VersionScheme: Send + Sync {
-    /// Short name: "dpkg", "pep440", "semver".
+    /// Short name: "apk", "dpkg", "go", "maven", "pep440", "rpm" or "semver".
     fn name(&self) -> &'static str;
 
     /// Checks that `version` is valid in this scheme.
@@ -63,22 +72,28 @@ pub fn scheme_for(ecosystem: Ecosystem) -> Option<&'static dyn VersionScheme> {
         Ecosystem::Debian | Ecosystem::Ubuntu => Some(&Dpkg),
         Ecosystem::PyPI => Some(&Pep440),
         Ecosystem::Npm => Some(&Semver),
-        // TODO: Go module versions are SemVer with a required `v` prefix, pseudo-versions and
-        // `+incompatible`, so they need their own scheme or a tested reuse of `Semver`.
-        Ecosystem::Go => None,
+        Ecosystem::Alpine => Some(&Apk),
+        Ecosystem::RedHat
+        | Ecosystem::RockyLinux
+        | Ecosystem::AlmaLinux
+        | Ecosystem::Suse
+        | Ecosystem::OpenSuse => Some(&Rpm),
+        Ecosystem::Maven => Some(&Maven),
+        Ecosystem::Go => Some(&Go),
         // TODO: crates.io versions are strict SemVer 2.0.0, so `Semver` probably fits, but no
         // test covers crates.io inputs yet.
         Ecosystem::CratesIo => None,
-        // TODO: Alpine needs apk-tools' ordering (`1.2.3_rc1-r0`), Red Hat needs rpmvercmp with
-        // epoch and release, and Maven needs ComparableVersion's qualifier ordering.
-        Ecosystem::Alpine | Ecosystem::RedHat | Ecosystem::Maven => None,
     }
 }
 
-/// Returns the scheme whose [`VersionScheme::name`] is `name` ("dpkg", "pep440" or "semver").
+/// Returns the scheme whose [`VersionScheme::name`] is `name`.
 pub fn scheme_by_name(name: &str) -> Option<&'static dyn VersionScheme> {
     match name {
+        "apk" => Some(&Apk),
         "dpkg" => Some(&Dpkg),
+        "go" => Some(&Go),
+        "maven" => Some(&Maven),
+        "rpm" => Some(&Rpm),
         "pep440" => Some(&Pep440),
         "semver" => Some(&Semver),
         _ => None,

@@ -8,6 +8,14 @@ fn scheme_for_known_ecosystems() {
         (Ecosystem::Ubuntu, "dpkg"),
         (Ecosystem::PyPI, "pep440"),
         (Ecosystem::Npm, "semver"),
+        (Ecosystem::Alpine, "apk"),
+        (Ecosystem::RedHat, "rpm"),
+        (Ecosystem::RockyLinux, "rpm"),
+        (Ecosystem::AlmaLinux, "rpm"),
+        (Ecosystem::Suse, "rpm"),
+        (Ecosystem::OpenSuse, "rpm"),
+        (Ecosystem::Maven, "maven"),
+        (Ecosystem::Go, "go"),
     ];
     for (ecosystem, name) in expected {
         let scheme = scheme_for(ecosystem).expect("scheme for a supported ecosystem");
@@ -17,13 +25,7 @@ fn scheme_for_known_ecosystems() {
 
 #[test]
 fn scheme_for_unsupported_is_none() {
-    let unsupported = [
-        Ecosystem::Alpine,
-        Ecosystem::RedHat,
-        Ecosystem::Go,
-        Ecosystem::CratesIo,
-        Ecosystem::Maven,
-    ];
+    let unsupported = [Ecosystem::CratesIo];
     for ecosystem in unsupported {
         assert!(scheme_for(ecosystem).is_none(), "{ecosystem:?}");
     }
@@ -31,11 +33,11 @@ fn scheme_for_unsupported_is_none() {
 
 #[test]
 fn scheme_by_name_round_trips() {
-    for name in ["dpkg", "pep440", "semver"] {
+    for name in ["apk", "dpkg", "go", "maven", "pep440", "rpm", "semver"] {
         let scheme = scheme_by_name(name).expect("scheme for a known name");
         assert_eq!(scheme.name(), name);
     }
-    assert!(scheme_by_name("rpm").is_none());
+    assert!(scheme_by_name("cargo").is_none());
     assert!(scheme_by_name("DPKG").is_none());
 }
 
