@@ -23,8 +23,27 @@ use crate::osv::Parsed;
 #[derive(Deserialize)]
 struct TrackerIssue {
     description: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "map_or_empty_list")]
     releases: BTreeMap<String, TrackerRelease>,
+}
+
+/// Reads a map that the tracker writes as `[]` when it is empty.
+fn map_or_empty_list<'de, D, V>(deserializer: D) -> Result<BTreeMap<String, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum MapOrList<V> {
+        Map(BTreeMap<String, V>),
+        List(Vec<serde::de::IgnoredAny>),
+    }
+    match MapOrList::deserialize(deserializer)? {
+        MapOrList::Map(map) => Ok(map),
+        MapOrList::List(list) if list.is_empty() => Ok(BTreeMap::new()),
+        MapOrList::List(_) => Err(serde::de::Error::custom("expected an object of releases, found a non-empty list")),
+    }
 }
 
 #[derive(Deserialize)]

@@ -58,6 +58,9 @@ const TRACKER_JSON: &str = r#"{
       }
     }
   },
+  "chromium-browser": {
+    "CVE-2022-0358": {"releases": []}
+  },
   "tiff": {
     "CVE-2023-3164": {
       "releases": {

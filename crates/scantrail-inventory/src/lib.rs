@@ -6,14 +6,25 @@
 //! last wrote that file.
 //!
 //! Supported package databases: dpkg (`var/lib/dpkg/status` and distroless
-//! `var/lib/dpkg/status.d/`), Python distributions (`*.dist-info/METADATA`, `*.egg-info`) and
-//! npm packages (`node_modules/**/package.json`).
+//! `var/lib/dpkg/status.d/`), apk (`lib/apk/db/installed`), rpm (`var/lib/rpm/Packages`,
+//! `rpmdb.sqlite` and `Packages.db`), Python distributions (`*.dist-info/METADATA`, `*.egg-info`) and
+//! npm packages (`node_modules/**/package.json`). Go modules come from Go executables, Rust
+//! crates from `Cargo.lock` files and cargo-auditable executables, and Java packages from Java
+//! archives and the archives nested in them.
 
+mod apk;
 mod dpkg;
+mod executable;
+mod golang;
+mod java;
 mod npm;
 mod os_release;
 mod purl;
 mod python;
+mod rpm;
+mod rust;
+#[cfg(test)]
+mod test_elf;
 
 use scantrail_image::{FileEntry, FileKind, FileTree};
 use scantrail_model::{Inventory, Package};
@@ -28,6 +39,8 @@ pub use os_release::os_release;
 pub enum InventoryError {
     #[error("invalid dpkg status file /{path} at line {line}: {reason}")]
     InvalidDpkgStatus { path: String, line: usize, reason: String },
+    #[error("invalid rpm database /{path}: {reason}; check that the image's rpm database is intact (`rpm --rebuilddb` repairs it)")]
+    InvalidRpmDatabase { path: String, reason: String },
 }
 
 /// The facts about the image that catalogers share besides its files: its operating system.
@@ -45,18 +58,44 @@ pub(crate) trait Cataloger: Sync {
     /// for every tar entry, so it must not allocate.
     fn wants(&self, path: &str) -> bool;
 
+    /// Returns whether the image reader must capture a file that [`Cataloger::wants`] rejected,
+    /// from its path and first bytes, for files that may be anywhere and large (executables, Java
+    /// archives). The reader skips such a file, instead of failing, when it passes its limits.
+    fn wants_content(&self, path: &str, head: &[u8]) -> bool {
+        let _ = (path, head);
+        false
+    }
+
     /// Finds the packages of this format in `files`.
     fn catalog(&self, files: &FileTree, context: &CatalogContext) -> Result<Vec<Package>, InventoryError>;
 }
 
 /// Every cataloger that [`catalog`] runs.
-static CATALOGERS: &[&dyn Cataloger] = &[&dpkg::DpkgCataloger, &python::PythonCataloger, &npm::NpmCataloger];
+static CATALOGERS: &[&dyn Cataloger] = &[
+    &dpkg::DpkgCataloger,
+    &apk::ApkCataloger,
+    &rpm::RpmCataloger,
+    &python::PythonCataloger,
+    &npm::NpmCataloger,
+    &golang::GoBinaryCataloger,
+    &rust::RustCataloger,
+    &java::JavaCataloger,
+];
 
 /// Returns whether the image reader must capture the content of `path` (normalized, no leading
 /// '/') for a cataloger or for [`os_release`].
 pub fn wants(path: &str) -> bool {
     let path = path.strip_prefix('/').unwrap_or(path);
     os_release::wants(path) || CATALOGERS.iter().any(|cataloger| cataloger.wants(path))
+}
+
+/// Returns whether the image reader must capture the content of a file that [`wants`] rejected,
+/// given its normalized path and first bytes (`scantrail_image::SNIFF_LENGTH` of them): ELF
+/// executables for the Go and cargo-auditable catalogers, and Java archives. Pass it as
+/// `ReadOptions::capture_by_content`.
+pub fn wants_content(path: &str, head: &[u8]) -> bool {
+    let path = path.strip_prefix('/').unwrap_or(path);
+    CATALOGERS.iter().any(|cataloger| cataloger.wants_content(path, head))
 }
 
 /// Runs every cataloger over the merged filesystem and returns the normalized inventory, with

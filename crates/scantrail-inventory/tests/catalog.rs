@@ -220,7 +220,9 @@ fn dpkg_invalid_status_names_path_and_line() {
     tree.insert("var/lib/dpkg/status", regular(text, &layer("base")));
 
     let error = catalog(&tree).unwrap_err();
-    let InventoryError::InvalidDpkgStatus { path, line, .. } = &error;
+    let InventoryError::InvalidDpkgStatus { path, line, .. } = &error else {
+        panic!("expected an invalid dpkg status error, got {error}");
+    };
     assert_eq!(path, "var/lib/dpkg/status");
     assert_eq!(*line, 3);
     let message = error.to_string();
@@ -407,4 +409,33 @@ fn uncaptured_content_is_skipped() {
 fn add_fixture_file(tree: &mut FileTree, fixture: &str, path: &str, layer: &Digest) {
     let content = fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(fixture)).unwrap();
     tree.insert(path, regular(&content, layer));
+}
+
+#[test]
+fn apk_database_with_origin() {
+    let base = layer("alpine base");
+    let packages_layer = layer("apk add");
+    let mut tree = tree_of("alpine", &base);
+    // A later layer rewrites the database, so its packages belong to that layer.
+    let database = "lib/apk/db/installed";
+    assert!(wants(database), "the image reader must capture {database}");
+    let content = tree.read(database).expect("fixture database").to_vec();
+    tree.insert(database, regular(&content, &packages_layer));
+
+    let inventory = catalog(&tree).expect("valid apk database");
+    assert_eq!(names(&inventory), vec!["libcrypto3", "musl"]);
+
+    let libcrypto = find(&inventory, "libcrypto3");
+    assert_eq!(libcrypto.ecosystem, Ecosystem::Alpine);
+    assert_eq!(libcrypto.version, "3.1.4-r5");
+    assert_eq!(libcrypto.source_name.as_deref(), Some("openssl"));
+    assert_eq!(libcrypto.match_name(), "openssl");
+    assert_eq!(libcrypto.purl, "pkg:apk/alpine/libcrypto3@3.1.4-r5?arch=x86_64&distro=alpine-3.19.1&upstream=openssl");
+    assert_eq!(libcrypto.path, "/lib/apk/db/installed");
+    assert_eq!(libcrypto.layer.as_ref(), Some(&packages_layer));
+
+    let musl = find(&inventory, "musl");
+    assert_eq!(musl.source_name, None, "the origin is the package itself");
+    assert_eq!(musl.purl, "pkg:apk/alpine/musl@1.2.4_git20230717-r4?arch=x86_64&distro=alpine-3.19.1");
+    assert_eq!(inventory.os.as_ref().map(|os| os.id.as_str()), Some("alpine"));
 }

@@ -18,10 +18,6 @@ pub fn new_table(header: &[&str], color: bool) -> Table {
     table
 }
 
-pub fn severity_cell(severity: Severity, color: bool) -> Cell {
-    severity_cell_with_source(severity, None, color)
-}
-
 /// A severity cell that names the database the rating came from: `HIGH (debian)`.
 pub fn severity_cell_with_source(severity: Severity, source: Option<&str>, color: bool) -> Cell {
     let cell = match source {
