@@ -109,7 +109,7 @@ fn affected_key(affected: &Affected) -> Option<PackageKey> {
         None => (affected.ecosystem.as_str(), None),
     };
     let ecosystem = Ecosystem::from_str(base).ok()?;
-    let release = if ecosystem.is_distribution() { suffix.map(normalize_advisory_release) } else { None };
+    let release = if ecosystem.is_distribution() { suffix.and_then(|suffix| normalize_advisory_release(ecosystem, suffix)) } else { None };
     if ecosystem.is_distribution() && release.is_none() {
         // A distribution record without a release cannot be scoped to an image's release.
         return None;
@@ -132,20 +132,46 @@ fn package_key(package: &Package, os: Option<&OsRelease>) -> Option<PackageKey> 
 /// Normalizes the release suffix of an OSV distribution ecosystem. Ubuntu's long-term support
 /// suffix is dropped (`Ubuntu:22.04:LTS` is release `22.04`).
 ///
+/// Red Hat records name a product stream as a CPE fragment (`enterprise_linux:9::baseos`), and
+/// only the `enterprise_linux` streams apply to a RHEL image, as release `9`. Records of other
+/// streams (`rhel_eus:9.4::baseos`, add-on products) return `None`.
+///
 /// NOTE: Ubuntu Pro records (`Ubuntu:Pro:18.04:LTS`) keep their `Pro:` prefix and so match no
 /// image, because whether an image receives Ubuntu Pro updates is not known from its packages.
-fn normalize_advisory_release(suffix: &str) -> String {
-    suffix.strip_suffix(":LTS").unwrap_or(suffix).to_string()
+fn normalize_advisory_release(ecosystem: Ecosystem, suffix: &str) -> Option<String> {
+    if ecosystem == Ecosystem::RedHat {
+        let mut parts = suffix.split(':');
+        return match (parts.next(), parts.next()) {
+            (Some("enterprise_linux"), Some(version)) => Some(major(version).to_string()),
+            _ => None,
+        };
+    }
+    Some(suffix.strip_suffix(":LTS").unwrap_or(suffix).to_string())
+}
+
+/// Returns the major version of a `major[.minor…]` version.
+fn major(version: &str) -> &str {
+    version.split('.').next().unwrap_or(version)
 }
 
 /// Converts an os-release `VERSION_ID` to the release OSV names: Alpine records name the minor
-/// release with a `v` (`3.18.4` is `v3.18`), other distributions use `VERSION_ID` as it is.
+/// release with a `v` (`3.18.4` is `v3.18`), Red Hat, Rocky Linux and AlmaLinux records name
+/// the major release (`9.3` is `9`), openSUSE records name the Leap release (`15.6` is
+/// `Leap 15.6`), and other distributions use `VERSION_ID` as it is.
+///
+/// NOTE: SUSE Linux Enterprise records name the product and service pack
+/// (`SUSE:Linux Enterprise Server 15 SP6`), which os-release does not state in that form, so
+/// SUSE images are compared with the bare `VERSION_ID` and rarely match.
 fn normalize_image_release(ecosystem: Ecosystem, version_id: &str) -> String {
-    if ecosystem == Ecosystem::Alpine {
-        let minor: Vec<&str> = version_id.split('.').take(2).collect();
-        return format!("v{}", minor.join("."));
+    match ecosystem {
+        Ecosystem::Alpine => {
+            let minor: Vec<&str> = version_id.split('.').take(2).collect();
+            format!("v{}", minor.join("."))
+        }
+        Ecosystem::RedHat | Ecosystem::RockyLinux | Ecosystem::AlmaLinux => major(version_id).to_string(),
+        Ecosystem::OpenSuse => format!("Leap {version_id}"),
+        _ => version_id.to_string(),
     }
-    version_id.to_string()
 }
 
 /// Normalizes a package name for comparison. PyPI names follow PEP 503: lowercase, with runs of
@@ -194,8 +220,16 @@ mod tests {
 
     #[test]
     fn release_normalization() {
-        assert_eq!(normalize_advisory_release("22.04:LTS"), "22.04");
-        assert_eq!(normalize_advisory_release("12"), "12");
+        assert_eq!(normalize_advisory_release(Ecosystem::Ubuntu, "22.04:LTS").as_deref(), Some("22.04"));
+        assert_eq!(normalize_advisory_release(Ecosystem::Debian, "12").as_deref(), Some("12"));
+        assert_eq!(normalize_advisory_release(Ecosystem::RedHat, "enterprise_linux:9::baseos").as_deref(), Some("9"));
+        assert_eq!(normalize_advisory_release(Ecosystem::RedHat, "enterprise_linux:8::appstream").as_deref(), Some("8"));
+        assert_eq!(normalize_advisory_release(Ecosystem::RedHat, "rhel_eus:9.4::baseos"), None);
+        assert_eq!(normalize_advisory_release(Ecosystem::RockyLinux, "9").as_deref(), Some("9"));
+        assert_eq!(normalize_image_release(Ecosystem::RedHat, "9.3"), "9");
+        assert_eq!(normalize_image_release(Ecosystem::RockyLinux, "8.9"), "8");
+        assert_eq!(normalize_image_release(Ecosystem::AlmaLinux, "9"), "9");
+        assert_eq!(normalize_image_release(Ecosystem::OpenSuse, "15.6"), "Leap 15.6");
         assert_eq!(normalize_image_release(Ecosystem::Alpine, "3.18.4"), "v3.18");
         assert_eq!(normalize_image_release(Ecosystem::Debian, "12"), "12");
     }

@@ -476,3 +476,56 @@ fn language_package_prefers_cvss() {
     assert_eq!(finding.severities[0].source, "ghsa");
     assert_eq!(finding.cvss_v3_vector.as_deref(), Some(CRITICAL_VECTOR));
 }
+
+fn source_package(ecosystem: Ecosystem, name: &str, source: &str, version: &str) -> Package {
+    let mut package = package(ecosystem, name, version);
+    package.source_name = Some(source.into());
+    package
+}
+
+fn fixed_record(id: &str, ecosystem: &str, name: &str, fixed_version: &str) -> Advisory {
+    advisory(id, &[], vec![affected(ecosystem, name, vec![range(RangeKind::Ecosystem, vec![introduced("0"), fixed(fixed_version)])], &[])])
+}
+
+#[test]
+fn alpine_matches_origin_of_minor_release() {
+    let snapshot = Snapshot::new(vec![
+        fixed_record("ALPINE-CVE-2024-0727", "Alpine:v3.19", "openssl", "3.1.4-r5"),
+        fixed_record("ALPINE-OTHER-RELEASE", "Alpine:v3.18", "openssl", "3.1.4-r5"),
+    ]);
+    let installed = |version: &'static str| {
+        let os = OsRelease { id: "alpine".into(), version_id: Some("3.19.1".into()), ..Default::default() };
+        Inventory { os: Some(os), packages: vec![source_package(Ecosystem::Alpine, "libcrypto3", "openssl", version)] }
+    };
+
+    assert_eq!(ids(&match_inventory(&installed("3.1.4-r4"), &snapshot)), ["ALPINE-CVE-2024-0727"]);
+    assert!(match_inventory(&installed("3.1.4-r5"), &snapshot).is_empty());
+    assert_eq!(ids(&match_inventory(&installed("3.1.4_rc1-r0"), &snapshot)), ["ALPINE-CVE-2024-0727"]);
+}
+
+#[test]
+fn red_hat_matches_enterprise_linux_stream() {
+    let snapshot = Snapshot::new(vec![
+        fixed_record("RHSA-2024:0001", "Red Hat:enterprise_linux:9::baseos", "openssl", "1:3.0.7-25.el9_3"),
+        fixed_record("RHSA-2024:0002", "Red Hat:enterprise_linux:8::baseos", "openssl", "1:1.1.1k-12.el8_9"),
+        fixed_record("RHSA-2024:0003", "Red Hat:rhel_eus:9.2::baseos", "openssl", "1:3.0.7-99.el9_2"),
+    ]);
+    let installed = |version: &'static str| {
+        let os = OsRelease { id: "rhel".into(), version_id: Some("9.3".into()), ..Default::default() };
+        Inventory { os: Some(os), packages: vec![source_package(Ecosystem::RedHat, "openssl-libs", "openssl", version)] }
+    };
+
+    assert_eq!(ids(&match_inventory(&installed("1:3.0.7-24.el9"), &snapshot)), ["RHSA-2024:0001"]);
+    assert!(match_inventory(&installed("1:3.0.7-25.el9_3"), &snapshot).is_empty());
+    // Without an epoch the installed version sorts below every epoch-1 fix.
+    assert_eq!(ids(&match_inventory(&installed("3.0.7-27.el9"), &snapshot)), ["RHSA-2024:0001"]);
+}
+
+#[test]
+fn rocky_linux_matches_major_release() {
+    let snapshot = Snapshot::new(vec![fixed_record("RLSA-2024:0001", "Rocky Linux:8", "bash", "4.4.20-5.el8")]);
+    let os = OsRelease { id: "rocky".into(), version_id: Some("8.9".into()), ..Default::default() };
+    let inventory = Inventory { os: Some(os), packages: vec![package(Ecosystem::RockyLinux, "bash", "4.4.20-4.el8_6")] };
+
+    assert_eq!(ids(&match_inventory(&inventory, &snapshot)), ["RLSA-2024:0001"]);
+}
