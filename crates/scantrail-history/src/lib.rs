@@ -5,6 +5,25 @@
 //! package upgraded to a version that is still affected keeps its finding as unchanged. A package
 //! is identified by (ecosystem, name); several installed copies of one name (nested npm
 //! packages) are compared as a set of versions.
+//!
+//! The other modules cover an image line's history. [`ExplainedDiff`] gives the cause of each
+//! introduced and fixed finding, and [`vulnerability_history`] the images where a vulnerability
+//! entered, left and came back. [`blame()`] finds where a package came from, [`reflogs`] how tags
+//! moved, and [`plan_rescan`] and [`snapshot_impact`] what a new advisory snapshot changes.
+
+mod blame;
+mod cause;
+mod line;
+mod reflog;
+mod rematch;
+mod vulnerability;
+
+pub use blame::{blame, Blame, BlameSubject, FindingBlame, PackageBlame};
+pub use cause::{Attribution, Cause, DiffSnapshots, ExplainedDiff};
+pub use line::{finding_has_id, label, layer_position, Line, LineImage, REVISION_LABEL, SOURCE_LABEL};
+pub use reflog::{reflogs, TagMove, TagReflog, TagSighting};
+pub use rematch::{plan_rescan, rematch_scan, snapshot_impact, ImageImpact, RescanPlan};
+pub use vulnerability::{vulnerability_history, EventKind, LineEvent, VulnerabilityHistory};
 
 use std::collections::{BTreeMap, BTreeSet};
 
