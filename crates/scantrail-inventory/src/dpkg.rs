@@ -12,6 +12,8 @@ use crate::purl::PackageUrl;
 use crate::{captured_content, CatalogContext, Cataloger, InventoryError};
 
 const STATUS_PATH: &str = "var/lib/dpkg/status";
+/// dpkg's per-package file lists, `NAME.list` or `NAME:ARCH.list` for `Multi-Arch: same` packages.
+const INFO_DIR: &str = "var/lib/dpkg/info";
 const STATUS_DIR_PREFIX: &str = "var/lib/dpkg/status.d/";
 
 /// The number of characters of an offending line quoted in an error message.
@@ -30,18 +32,30 @@ impl Cataloger for DpkgCataloger {
 
         if let Some((path, entry)) = files.resolve(STATUS_PATH) {
             if let Some(content) = captured_content(&path, entry) {
-                packages.extend(read_status_file(&path, content, &entry.layer, &distro)?);
+                packages.extend(read_status_file(&path, content, &entry.layer, &distro, Some(files))?);
             }
         }
 
         let status_dir = STATUS_DIR_PREFIX.trim_end_matches('/');
         for (path, entry) in files.iter_under(status_dir).filter(|(path, _)| is_status_dir_entry(path)) {
             if let Some(content) = captured_content(path, entry) {
-                packages.extend(read_status_file(path, content, &entry.layer, &distro)?);
+                packages.extend(read_status_file(path, content, &entry.layer, &distro, None)?);
             }
         }
         Ok(packages)
     }
+}
+
+/// Finds the layer that last wrote the package's file list in `var/lib/dpkg/info`.
+///
+/// Every dpkg run rewrites the whole status file, so its layer is the last layer that installed
+/// or removed any package. dpkg writes a package's file list only when it unpacks that package,
+/// so the list's layer is the one that installed this version. Only the list's metadata is read:
+/// the image reader records every path's layer, captured or not.
+fn info_list_layer<'a>(files: &'a FileTree, name: &str, architecture: &str) -> Option<&'a scantrail_model::Digest> {
+    let plain = format!("{INFO_DIR}/{name}.list");
+    let qualified = format!("{INFO_DIR}/{name}:{architecture}.list");
+    files.get(&plain).or_else(|| files.get(&qualified)).map(|entry| &entry.layer)
 }
 
 /// Returns whether `path` is a package's file directly in `status.d/`. The folder also contains a
@@ -84,11 +98,15 @@ impl Distro {
 }
 
 /// Reads the installed packages of one status file at `path` (normalized) that `layer` wrote.
+///
+/// With `info`, the merged file tree of a `var/lib/dpkg/status` image, a package whose file list
+/// is in `var/lib/dpkg/info` gets the layer of that list instead of `layer`.
 fn read_status_file(
     path: &str,
     content: &[u8],
     layer: &scantrail_model::Digest,
     distro: &Distro,
+    info: Option<&FileTree>,
 ) -> Result<Vec<Package>, InventoryError> {
     let text = String::from_utf8_lossy(content);
     let paragraphs = parse_paragraphs(&text).map_err(|(line, reason)| InventoryError::InvalidDpkgStatus {
@@ -106,6 +124,8 @@ fn read_status_file(
             tracing::warn!(path = %format!("/{path}"), line = paragraph.line, "skipping a dpkg paragraph without Package or Version");
             continue;
         };
+        let architecture = paragraph.field("Architecture").unwrap_or_default();
+        let layer = info.and_then(|files| info_list_layer(files, name, architecture)).unwrap_or(layer);
         packages.push(to_package(paragraph, name, version, path, layer, distro));
     }
     Ok(packages)

@@ -114,6 +114,27 @@ fn dpkg_status_lists_installed_packages() {
 }
 
 #[test]
+fn dpkg_layer_comes_from_file_list() {
+    // The status file was rewritten by the last apt run, but each package's file list stays in
+    // the layer that unpacked it. Metadata only: the reader keeps no content of these files.
+    let (base, upgrade) = (layer("base"), layer("upgrade"));
+    let mut tree = tree_of("bookworm", &upgrade);
+    let metadata = |layer: &Digest| FileEntry { kind: FileKind::Regular, layer: layer.clone(), size: 10, content: None };
+    tree.insert("var/lib/dpkg/info/bash.list", metadata(&base));
+    tree.insert("var/lib/dpkg/info/libssl3:amd64.list", metadata(&base));
+    tree.insert("var/lib/dpkg/info/curl.list", metadata(&upgrade));
+    tree.insert("var/lib/dpkg/info/libc6:arm64.list", metadata(&base));
+
+    let inventory = catalog(&tree).unwrap();
+
+    assert_eq!(find(&inventory, "bash").layer.as_ref(), Some(&base), "NAME.list");
+    assert_eq!(find(&inventory, "libssl3").layer.as_ref(), Some(&base), "NAME:ARCH.list of a Multi-Arch: same package");
+    assert_eq!(find(&inventory, "curl").layer.as_ref(), Some(&upgrade));
+    assert_eq!(find(&inventory, "libc6").layer.as_ref(), Some(&upgrade), "a list of another architecture does not count");
+    assert_eq!(find(&inventory, "tzdata").layer.as_ref(), Some(&upgrade), "without a list, the status file's layer");
+}
+
+#[test]
 fn dpkg_drops_config_files_state() {
     let inventory = catalog(&tree_of("bookworm", &layer("base"))).unwrap();
     assert!(inventory.packages.iter().all(|package| package.name != "rsyslog"));
