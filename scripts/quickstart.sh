@@ -16,7 +16,7 @@ example=$repo/examples/quickstart
 out=${QUICKSTART_DIR:-$repo/target/quickstart}
 
 echo "Installing scantrail with cargo install (first build takes a few minutes)..." >&2
-cargo install --locked --quiet --path "$repo/crates/scantrail"
+cargo install --locked --force --quiet --path "$repo/crates/scantrail"
 scantrail=$(command -v scantrail || echo "${CARGO_HOME:-$HOME/.cargo}/bin/scantrail")
 
 # Writes one gzip layer of the files under layers/NAME; prints "DIGEST DIFF_ID SIZE".
