@@ -195,6 +195,18 @@ mod tests {
     }
 
     #[test]
+    fn parse_header_reads_blob_written_by_rpm() {
+        let blob = include_bytes!("../../tests/fixtures/rpm/scantrail-hello.header");
+        let header = parse_header(blob).expect("rpm's own header");
+        assert_eq!(header.name, "scantrail-hello");
+        assert_eq!(header.epoch, Some(2));
+        assert_eq!(header.version, "1.2.3");
+        assert_eq!(header.release, "4.el9");
+        assert_eq!(header.arch.as_deref(), Some("noarch"));
+        assert_eq!(header.source_rpm.as_deref(), Some("scantrail-hello-1.2.3-4.el9.src.rpm"));
+    }
+
+    #[test]
     fn parse_header_rejects_truncated_blob() {
         let blob = package_blob("bash", None, "5.1.8", "6.el9", "x86_64", "bash-5.1.8-6.el9.src.rpm");
         assert!(parse_header(&blob[..blob.len() - 3]).is_err());
