@@ -154,10 +154,10 @@ fn major(version: &str) -> &str {
     version.split('.').next().unwrap_or(version)
 }
 
-/// Converts an os-release `VERSION_ID` to the release OSV names: Alpine records name the minor
-/// release with a `v` (`3.18.4` is `v3.18`), Red Hat, Rocky Linux and AlmaLinux records name
-/// the major release (`9.3` is `9`), openSUSE records name the Leap release (`15.6` is
-/// `Leap 15.6`), and other distributions use `VERSION_ID` as it is.
+/// Converts an os-release `VERSION_ID` to the release OSV names. Alpine records name the minor
+/// release with a `v` (`3.18.4` is `v3.18`). Red Hat, Rocky Linux and AlmaLinux records name
+/// the major release (`9.3` is `9`). openSUSE records name the Leap release (`15.6` is
+/// `Leap 15.6`). Other distributions use `VERSION_ID` as it is.
 ///
 /// NOTE: SUSE Linux Enterprise records name the product and service pack
 /// (`SUSE:Linux Enterprise Server 15 SP6`), which os-release does not state in that form, so

@@ -1,6 +1,6 @@
 //! The values of a Berkeley DB hash database, the format of `var/lib/rpm/Packages` up to
 //! RHEL 8 and CentOS 8. Only what rpm writes is read: hash pages whose values are stored inline
-//! or on chains of overflow pages. Page layouts follow Berkeley DB 5's `dbinc/db_page.h`.
+//! or on chains of overflow pages. Page layouts follow Berkeley DB's `dbinc/db_page.h`.
 //!
 //! The file's integers are in the byte order of the machine that wrote it, which the magic
 //! number of the metadata page (page 0) shows.

@@ -80,7 +80,7 @@ impl Cataloger for RpmCataloger {
                     Ok(header) => packages.push(to_package(&header, &path, &entry.layer, &distro)),
                     // Berkeley DB databases also store a record that is no header (the next
                     // package number), so a blob that is no header is only logged.
-                    Err(reason) => tracing::debug!(path = %format!("/{path}"), %reason, "skipping an rpm database record that is no package header"),
+                    Err(reason) => tracing::debug!(path = %format!("/{path}"), %reason, "skipping an invalid rpm database record"),
                 }
             }
             read_paths.push(path);
@@ -110,9 +110,10 @@ impl Distro {
             "sles" | "sled" | "sle-micro" => (Ecosystem::Suse, "suse"),
             _ if id.starts_with("opensuse") => (Ecosystem::OpenSuse, "opensuse"),
             "rhel" | "centos" => (Ecosystem::RedHat, "redhat"),
-            // NOTE: Fedora, Amazon Linux and Oracle Linux have no OSV ecosystem that scantrail
-            // knows, so their packages are matched against Red Hat records of the same release
-            // number, which rarely exist. The namespace keeps the real vendor.
+            // NOTE: Fedora, Amazon Linux and Oracle Linux have no ecosystem in scantrail, so their
+            // packages are matched as Red Hat packages of their major release. No Red Hat records
+            // exist for Fedora's or Amazon Linux's release numbers, and Oracle Linux 8 and 9 are
+            // compared with RHEL 8 and 9 records. The purl namespace keeps the real vendor.
             "fedora" => (Ecosystem::RedHat, "fedora"),
             "amzn" => (Ecosystem::RedHat, "amazon"),
             "ol" => (Ecosystem::RedHat, "oracle"),

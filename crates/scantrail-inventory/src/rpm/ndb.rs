@@ -4,8 +4,8 @@
 //! ```text
 //! header (32 bytes): magic "RpmP", version 0, generation, slot page count, 4 reserved words
 //! slots (16 bytes each, filling the slot pages after the header):
-//!     magic "Slot", package index (0 = free), block offset, block count
-//! blobs at block offset × 16: magic "BlbS", package index, generation, length, header blob
+//!     magic "Slot", package index, block offset (0 = free slot), block count
+//! blobs at block offset × 16: magic "BlbS", package index, timestamp, length, header blob
 //! ```
 
 const HEADER_MAGIC: &[u8; 4] = b"RpmP";
@@ -43,10 +43,10 @@ pub(crate) fn package_blobs(file: &[u8]) -> Result<Vec<Vec<u8>>, String> {
             return Err(format!("slot at byte {slot} has no slot magic"));
         }
         let package_index = u32_at(file, slot + 4).ok_or("slot is truncated")?;
-        if package_index == 0 {
+        let block_offset = u32_at(file, slot + 8).ok_or("slot is truncated")? as usize;
+        if block_offset == 0 {
             continue;
         }
-        let block_offset = u32_at(file, slot + 8).ok_or("slot is truncated")? as usize;
         blobs.push(read_blob(file, block_offset * BLOCK_SIZE, package_index)?);
     }
     Ok(blobs)
