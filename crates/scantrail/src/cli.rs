@@ -123,10 +123,14 @@ pub enum FailOn {
 
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
-    /// Import OSV records from files, folders or zip bundles into a new advisory snapshot.
+    /// Import advisories from files, folders or zip bundles into a new advisory snapshot: OSV
+    /// records, Alpine secdb documents or the Debian security tracker JSON.
     Import(DbImportArgs),
     /// Show the current advisory snapshot: sources, record counts and age.
     Status,
+    /// Download the advisory feeds listed in $SCANTRAIL_HOME/config.toml ([[sources]]; osv.dev,
+    /// Debian and Alpine feeds by default) and import those that changed into a new snapshot.
+    Update,
 }
 
 #[derive(Debug, Args)]

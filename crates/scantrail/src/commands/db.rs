@@ -1,13 +1,15 @@
-//! `scantrail db import` and `scantrail db status`: advisory snapshots.
+//! `scantrail db import` and `scantrail db status`: advisory snapshots. `db update` (in
+//! `db_update.rs`) downloads feeds and stores them through [`commit_snapshot`] as well.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, SecondsFormat, Utc};
-use scantrail_advisory::Snapshot;
+use scantrail_advisory::{Advisory, Snapshot, SourceSummary};
+use scantrail_model::Digest;
 use scantrail_report::Format;
-use scantrail_store::{HistoryStore, NewSnapshot, SnapshotInfo, SnapshotRecord, SnapshotSource};
+use scantrail_store::{HistoryStore, NewSnapshot, SnapshotInfo, SnapshotRecord, SnapshotSource, SqliteStore};
 use serde::Serialize;
 
 use crate::cli::{Cli, DbImportArgs};
@@ -34,26 +36,85 @@ pub fn import(cli: &Cli, args: &DbImportArgs) -> Result<Outcome> {
     let paths: Vec<_> = args.paths.iter().map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())).collect();
     let loaded = scantrail_advisory::load_paths(&paths)?;
     let now = Utc::now();
+    let sources = loaded.sources.iter().map(|source| snapshot_source(source, source.path.clone(), now)).collect();
 
+    let imported = commit_snapshot(&mut store, loaded.advisories, sources, now)?;
+    let text = match context::style(cli).format {
+        Format::Json => json(&imported.document("scantrail.db-import/v1")),
+        Format::Table => imported.table(),
+    };
+    print_report(&text)?;
+    Ok(Outcome::Success)
+}
+
+/// The outcome of merging newly loaded records into the current snapshot.
+pub(crate) struct Imported {
+    pub snapshot: Snapshot,
+    pub previous: Option<Digest>,
+    pub changed: bool,
+    pub sources: Vec<SnapshotSource>,
+}
+
+impl Imported {
+    fn document(&self, schema: &'static str) -> ImportDocument<'_> {
+        ImportDocument {
+            schema,
+            snapshot: self.snapshot.digest.to_string(),
+            previous_snapshot: self.previous.as_ref().map(|p| p.to_string()),
+            changed: self.changed,
+            records: self.snapshot.advisories.len(),
+            sources: &self.sources,
+        }
+    }
+
+    pub(crate) fn table(&self) -> String {
+        let mut out = String::new();
+        for source in &self.sources {
+            let _ = writeln!(
+                out,
+                "Imported {} records from {} ({}), skipped {} withdrawn",
+                source.records,
+                source.path,
+                ecosystem_list(&source.per_ecosystem),
+                source.withdrawn_skipped
+            );
+        }
+        if self.changed {
+            let _ = writeln!(out, "Advisory snapshot {} ({} records) is now current", self.snapshot.digest, self.snapshot.advisories.len());
+        } else {
+            let _ = writeln!(out, "Advisory snapshot {} is unchanged: every record was already present", self.snapshot.digest);
+        }
+        out
+    }
+}
+
+/// Describes one loaded source for the snapshot record; `path` is a file path or a URL.
+pub(crate) fn snapshot_source(summary: &SourceSummary, path: String, imported_at: DateTime<Utc>) -> SnapshotSource {
+    SnapshotSource {
+        path,
+        imported_at,
+        records: summary.records,
+        withdrawn_skipped: summary.withdrawn_skipped,
+        per_ecosystem: summary.per_ecosystem.clone(),
+    }
+}
+
+/// Merges `advisories` into the current snapshot and stores the result as the new current
+/// snapshot, unless it equals the current one. Shared by `db import` and `db update`.
+pub(crate) fn commit_snapshot(
+    store: &mut SqliteStore,
+    advisories: Vec<Advisory>,
+    sources: Vec<SnapshotSource>,
+    now: DateTime<Utc>,
+) -> Result<Imported> {
     let previous = match store.current_snapshot()? {
-        Some(_) => Some(load_current_snapshot(&store)?),
+        Some(_) => Some(load_current_snapshot(&*store)?),
         None => None,
     };
     let snapshot = match &previous {
-        Some(previous) => previous.merged(loaded.advisories),
-        None => Snapshot::new(loaded.advisories),
+        Some(previous) => previous.merged(advisories),
+        None => Snapshot::new(advisories),
     };
-    let sources: Vec<SnapshotSource> = loaded
-        .sources
-        .iter()
-        .map(|source| SnapshotSource {
-            path: source.path.clone(),
-            imported_at: now,
-            records: source.records,
-            withdrawn_skipped: source.withdrawn_skipped,
-            per_ecosystem: source.per_ecosystem.clone(),
-        })
-        .collect();
 
     let changed = previous.as_ref().map_or(true, |p| p.digest != snapshot.digest);
     if changed {
@@ -76,39 +137,7 @@ pub fn import(cli: &Cli, args: &DbImportArgs) -> Result<Outcome> {
             })
             .context("failed to store the advisory snapshot")?;
     }
-
-    let style = context::style(cli);
-    let text = match style.format {
-        Format::Json => json(&ImportDocument {
-            schema: "scantrail.db-import/v1",
-            snapshot: snapshot.digest.to_string(),
-            previous_snapshot: previous.as_ref().map(|p| p.digest.to_string()),
-            changed,
-            records: snapshot.advisories.len(),
-            sources: &sources,
-        }),
-        Format::Table => {
-            let mut out = String::new();
-            for source in &sources {
-                let _ = writeln!(
-                    out,
-                    "Imported {} records from {} ({}), skipped {} withdrawn",
-                    source.records,
-                    source.path,
-                    ecosystem_list(&source.per_ecosystem),
-                    source.withdrawn_skipped
-                );
-            }
-            if changed {
-                let _ = writeln!(out, "Advisory snapshot {} ({} records) is now current", snapshot.digest, snapshot.advisories.len());
-            } else {
-                let _ = writeln!(out, "Advisory snapshot {} is unchanged: every record was already present", snapshot.digest);
-            }
-            out
-        }
-    };
-    print_report(&text)?;
-    Ok(Outcome::Success)
+    Ok(Imported { previous: previous.map(|p| p.digest), snapshot, changed, sources })
 }
 
 #[derive(Serialize)]
@@ -198,7 +227,7 @@ fn age(duration: chrono::Duration) -> String {
     }
 }
 
-fn json<T: Serialize>(document: &T) -> String {
+pub(crate) fn json<T: Serialize>(document: &T) -> String {
     let mut text = serde_json::to_string_pretty(document).expect("report documents always serialize");
     text.push('\n');
     text

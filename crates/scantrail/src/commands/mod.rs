@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod db;
+mod db_update;
 mod diff;
 mod gate;
 mod log;
@@ -22,6 +23,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         Command::Gate(args) => gate::run(cli, args),
         Command::Db(DbCommand::Import(args)) => db::import(cli, args),
         Command::Db(DbCommand::Status) => db::status(cli),
+        Command::Db(DbCommand::Update) => db_update::run(cli),
     }
 }
 
