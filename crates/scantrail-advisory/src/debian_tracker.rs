@@ -115,7 +115,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Parsed>, String> {
         .collect())
 }
 
-/// Converts one release's status; `None` for a status that says nothing about affectedness.
+/// Converts one release's status; `None` for a status that does not tell whether the release is affected.
 fn affected_entry(package: &str, version: &str, release: &TrackerRelease) -> Option<Affected> {
     let urgency = release.urgency.as_deref().map(str::trim).filter(|u| !u.is_empty());
     let mut statuses: Vec<String> = Vec::new();
