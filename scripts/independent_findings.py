@@ -5,10 +5,14 @@ This is the reference that scantrail's end-to-end check holds its findings again
 code with scantrail: it applies the image layers with Python's tarfile, reads the package
 databases itself, and evaluates every OSV range with the ecosystems' own tools:
 `dpkg --compare-versions` for Debian, the `packaging` library for PyPI and npm's `semver` package
-for npm.
+for npm. Alpine versions are compared by `apk_compare`, written here from the rules of apk-tools'
+version.c, because Debian does not package apk-tools. Alpine secdb documents are read as they are,
+and each (CVE, branch, repository) is named `ALPINE-<branch>-<repository>-<CVE>` as scantrail
+names its records.
 
 Usage:
   independent_findings.py compute --layout DIR --tag TAG --advisories PATH... > expected.json
+  independent_findings.py compute --docker-archive FILE --advisories PATH... > expected.json
   independent_findings.py compare EXPECTED.json SCAN.json
   independent_findings.py diff V1.json V2.json DIFF.json
 
@@ -52,7 +56,7 @@ def open_layer(data):
 
 def wanted(path):
     return (
-        path in ("etc/os-release", "usr/lib/os-release", "var/lib/dpkg/status")
+        path in ("etc/os-release", "usr/lib/os-release", "var/lib/dpkg/status", "lib/apk/db/installed")
         or path.startswith("var/lib/dpkg/status.d/")
         or path.endswith(".dist-info/METADATA")
         or path.endswith(".egg-info/PKG-INFO")
@@ -60,16 +64,30 @@ def wanted(path):
     )
 
 
-def apply_layers(layout, tag):
-    """Return {path: (kind, content, link_target)} of the merged filesystem."""
+def layout_layers(layout, tag):
+    """Return the layer blobs of TAG in an OCI layout, lowest first."""
     index = json.loads(read_blob_path(layout, "index.json"))
     manifests = [m for m in index["manifests"] if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == tag]
     if len(manifests) != 1:
         raise SystemExit(f"tag {tag} not found in {layout}")
     manifest = json.loads(read_blob(layout, manifests[0]["digest"]))
+    return [read_blob(layout, layer["digest"]) for layer in manifest["layers"]]
+
+
+def docker_archive_layers(path):
+    """Return the layer blobs of the only image in a `docker save` archive, lowest first."""
+    with tarfile.open(path) as archive:
+        manifest = json.load(archive.extractfile("manifest.json"))
+        if len(manifest) != 1:
+            raise SystemExit(f"{path} holds {len(manifest)} images; expected one")
+        return [archive.extractfile(os.path.normpath(layer)).read() for layer in manifest[0]["Layers"]]
+
+
+def apply_layers(layers):
+    """Return {path: (kind, content, link_target)} of the merged filesystem."""
     files = {}
-    for layer in manifest["layers"]:
-        with open_layer(read_blob(layout, layer["digest"])) as tar:
+    for blob in layers:
+        with open_layer(blob) as tar:
             members = tar.getmembers()
             # Whiteouts apply to lower layers only, so process them before this layer's files.
             for member in members:
@@ -156,6 +174,20 @@ def dpkg_packages(text):
     return packages
 
 
+def apk_packages(text):
+    """Read the apk installed database: paragraphs of `P:` name, `V:` version, `o:` origin."""
+    packages = []
+    for paragraph in text.decode("utf-8", "replace").split("\n\n"):
+        fields = {}
+        for line in paragraph.splitlines():
+            if len(line) > 2 and line[1] == ":":
+                fields.setdefault(line[0], line[2:])
+        if "P" in fields and "V" in fields:
+            packages.append({"ecosystem": "Alpine", "name": fields["P"], "version": fields["V"],
+                             "match_name": fields.get("o", fields["P"]), "match_version": fields["V"]})
+    return packages
+
+
 def header_fields(text):
     fields = {}
     for line in text.decode("utf-8", "replace").splitlines():
@@ -174,6 +206,8 @@ def inventory(files):
             continue
         if path == "var/lib/dpkg/status" or path.startswith("var/lib/dpkg/status.d/"):
             packages.extend(dpkg_packages(content))
+        elif path == "lib/apk/db/installed":
+            packages.extend(apk_packages(content))
         elif path.endswith(".dist-info/METADATA") or path.endswith(".egg-info/PKG-INFO"):
             fields = header_fields(content)
             if "Name" in fields and "Version" in fields:
@@ -208,6 +242,107 @@ def dpkg_compare(a, b):
 def pep440_compare(a, b):
     va, vb = Version(a), Version(b)
     return (va > vb) - (va < vb)
+
+
+# Token types of apk-tools' version.c, in its order: a token of a later type sorts first when the
+# two versions differ there (1.0 < 1.0.1 because the end of 1.0 meets a digit).
+APK_DIGIT_OR_ZERO, APK_DIGIT, APK_LETTER, APK_SUFFIX, APK_SUFFIX_NO, APK_REVISION_NO, APK_END = range(7)
+APK_INVALID = -1
+APK_PRE_SUFFIXES = ("alpha", "beta", "pre", "rc")
+APK_POST_SUFFIXES = ("cvs", "svn", "git", "hg", "p")
+
+
+def apk_next_type(kind, text):
+    """Return (type of the next token, rest of text) after the separator that starts TEXT."""
+    if not text:
+        return APK_END, text
+    following = APK_INVALID
+    if kind in (APK_DIGIT, APK_DIGIT_OR_ZERO) and text[0].islower():
+        return APK_LETTER, text
+    if kind == APK_LETTER and text[0].isdigit():
+        return APK_DIGIT, text
+    if kind == APK_SUFFIX and text[0].isdigit():
+        return APK_SUFFIX_NO, text
+    if text[0] == ".":
+        following = APK_DIGIT_OR_ZERO
+    elif text[0] == "_":
+        following = APK_SUFFIX
+    elif text[0] == "-" and text[1:2] == "r":
+        following = APK_REVISION_NO
+        text = text[1:]
+    text = text[1:]
+    allowed_backwards = {(APK_DIGIT_OR_ZERO, APK_DIGIT), (APK_SUFFIX, APK_SUFFIX_NO), (APK_DIGIT, APK_LETTER)}
+    if following < kind and (following, kind) not in allowed_backwards:
+        following = APK_INVALID
+    return following, text
+
+
+def apk_token(kind, text):
+    """Return (value, type of the next token, rest) for the token of type KIND at the start of TEXT."""
+    if not text:
+        return 0, APK_END, text
+    value, length, forced = 0, 0, None
+    if kind == APK_DIGIT_OR_ZERO and text[0] == "0":
+        # A run of leading zeros counts as a negative number, so 1.01 < 1.1.
+        length = len(text) - len(text.lstrip("0"))
+        value, forced = -length, APK_DIGIT
+    elif kind in (APK_DIGIT_OR_ZERO, APK_DIGIT, APK_SUFFIX_NO, APK_REVISION_NO):
+        digits = re.match(r"\d*", text).group(0)
+        length, value = len(digits), int(digits or "0")
+    elif kind == APK_LETTER:
+        length, value = 1, ord(text[0])
+    elif kind == APK_SUFFIX:
+        pre = [i for i, word in enumerate(APK_PRE_SUFFIXES) if text.startswith(word)]
+        post = [i for i, word in enumerate(APK_POST_SUFFIXES) if text.startswith(word)]
+        if pre:
+            value, length = pre[0] - len(APK_PRE_SUFFIXES), len(APK_PRE_SUFFIXES[pre[0]])
+        elif post:
+            value, length = post[0], len(APK_POST_SUFFIXES[post[0]])
+        else:
+            return -1, APK_INVALID, text
+    else:
+        return -1, APK_INVALID, text
+    text = text[length:]
+    if not text:
+        return value, APK_END, text
+    if forced is not None:
+        return value, forced, text
+    following, text = apk_next_type(kind, text)
+    return value, following, text
+
+
+@functools.lru_cache(maxsize=None)
+def apk_compare(a, b):
+    """Compare two apk versions as apk-tools 2.x does: -1, 0 or 1."""
+    kind_a = kind_b = APK_DIGIT
+    while kind_a == kind_b and kind_a not in (APK_END, APK_INVALID):
+        value_a, kind_a, a = apk_token(kind_a, a)
+        value_b, kind_b, b = apk_token(kind_b, b)
+        if value_a != value_b:
+            return -1 if value_a < value_b else 1
+    if kind_a == kind_b:
+        return 0
+    # One version goes on. A pre-release suffix there (_alpha, _rc) sorts it before the other.
+    if kind_a == APK_SUFFIX and apk_token(kind_a, a)[0] < 0:
+        return -1
+    if kind_b == APK_SUFFIX and apk_token(kind_b, b)[0] < 0:
+        return 1
+    if kind_a == APK_INVALID or kind_b == APK_INVALID:
+        raise ValueError(f"invalid apk version {a!r} or {b!r}")
+    return -1 if kind_a > kind_b else 1
+
+
+def check_apk_compare():
+    """Check apk_compare on orderings that apk-tools documents or that Alpine releases show."""
+    # A component of zeros followed by a suffix (1.0_rc1) takes a path in version.c where the
+    # suffix no longer sorts first, so the pre-release pairs below avoid a zero component.
+    ordered = [("1.0", "1.0.1"), ("1.1_alpha1", "1.1"), ("1.1_rc1", "1.1"), ("1.1_alpha2", "1.1_beta1"), ("1.0", "1.0_p1"), ("1.0", "1.0a"),
+               ("1.0a", "1.0b"), ("1.0-r1", "1.0-r2"), ("1.0-r9", "1.0-r10"), ("1.01", "1.1"), ("1.0-r5", "1.0.1"),
+               ("2.10.4-r2", "2.10.6-r0"), ("1.1.1d-r2", "1.1.1g-r0"), ("1.30.1-r3", "1.30.1-r5"), ("1.1.22-r3", "1.1.22-r4")]
+    for low, high in ordered:
+        assert apk_compare(low, high) == -1, (low, high)
+        assert apk_compare(high, low) == 1, (high, low)
+    assert apk_compare("1.2.3-r0", "1.2.3-r0") == 0
 
 
 class SemverCompare:
@@ -252,9 +387,32 @@ def load_advisories(paths):
                         record = yaml.safe_load(handle)
                 else:
                     continue
-                if isinstance(record, dict) and "id" in record and not record.get("withdrawn"):
+                if isinstance(record, dict) and "distroversion" in record and "packages" in record:
+                    records.extend(secdb_records(record))
+                elif isinstance(record, dict) and "id" in record and not record.get("withdrawn"):
                     records.append(record)
     return records
+
+
+def secdb_records(document):
+    """Turn an Alpine secdb document into OSV-shaped records, one per (CVE, branch, repository).
+
+    A fixed version of `0` means the package was never affected, so it adds no entry.
+    """
+    branch, repository = document["distroversion"], document.get("reponame") or "main"
+    per_id = {}
+    for package in document["packages"]:
+        for fixed, ids in (package["pkg"].get("secfixes") or {}).items():
+            for entry in ids or []:
+                for token in entry.split():
+                    if not re.match(r"^[A-Z]+-.", token) or str(fixed) == "0":
+                        continue
+                    per_id.setdefault(token, []).append({
+                        "package": {"ecosystem": f"Alpine:{branch}", "name": package["pkg"]["name"]},
+                        "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": str(fixed)}]}],
+                    })
+    return [{"id": f"ALPINE-{branch}-{repository}-{cve}", "aliases": [cve], "affected": affected}
+            for cve, affected in sorted(per_id.items())]
 
 
 def affected_by(version, affected, compare):
@@ -306,7 +464,13 @@ SEMVER = None
 def compute(args):
     global SEMVER
     SEMVER = SemverCompare()
-    files = apply_layers(args.layout, args.tag)
+    check_apk_compare()
+    if args.docker_archive:
+        files = apply_layers(docker_archive_layers(args.docker_archive))
+    elif args.layout and args.tag:
+        files = apply_layers(layout_layers(args.layout, args.tag))
+    else:
+        raise SystemExit("compute needs --layout DIR --tag TAG or --docker-archive FILE")
     release = os_release(files)
     packages = inventory(files)
     records = load_advisories(args.advisories)
@@ -321,10 +485,13 @@ def compute(args):
             index.setdefault((ecosystem, name), []).append((record["id"], affected))
 
     debian_ecosystem = f"Debian:{release.get('VERSION_ID', '')}"
-    compares = {"Debian": dpkg_compare, "PyPI": pep440_compare, "npm": SEMVER}
+    # Alpine's secdb names the branch: VERSION_ID 3.10.9 is branch v3.10.
+    alpine_ecosystem = "Alpine:v" + ".".join(release.get("VERSION_ID", "").split(".")[:2])
+    compares = {"Debian": dpkg_compare, "PyPI": pep440_compare, "npm": SEMVER, "Alpine": apk_compare}
+    release_ecosystems = {"Debian": debian_ecosystem, "Alpine": alpine_ecosystem}
     rows = []
     for package in packages:
-        ecosystem = debian_ecosystem if package["ecosystem"] == "Debian" else package["ecosystem"]
+        ecosystem = release_ecosystems.get(package["ecosystem"], package["ecosystem"])
         matched = set()
         for record_id, affected in index.get((ecosystem, package["match_name"]), []):
             if affected_by(package["match_version"], affected, compares[package["ecosystem"]]):
@@ -405,8 +572,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("compute")
-    p.add_argument("--layout", required=True)
-    p.add_argument("--tag", required=True)
+    p.add_argument("--layout", help="OCI image layout folder, with --tag")
+    p.add_argument("--tag")
+    p.add_argument("--docker-archive", help="`docker save` archive (.tar or .tar.gz) holding one image")
     p.add_argument("--advisories", nargs="+", required=True)
     p.set_defaults(run=compute)
     p = commands.add_parser("compare")
