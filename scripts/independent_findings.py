@@ -79,7 +79,7 @@ def docker_archive_layers(path):
     with tarfile.open(path) as archive:
         manifest = json.load(archive.extractfile("manifest.json"))
         if len(manifest) != 1:
-            raise SystemExit(f"{path} holds {len(manifest)} images; expected one")
+            raise SystemExit(f"{path} contains {len(manifest)} images; expected one")
         return [archive.extractfile(os.path.normpath(layer)).read() for layer in manifest[0]["Layers"]]
 
 

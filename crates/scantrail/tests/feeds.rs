@@ -69,7 +69,7 @@ impl FeedServer {
 impl Drop for FeedServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        // Wakes the accept loop so it sees the stop flag.
+        // Wakes the accept loop so that it reads the stop flag.
         let _ = TcpStream::connect(("127.0.0.1", self.port));
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -133,7 +133,7 @@ fn serve(mut stream: TcpStream, state: &Mutex<ServerState>) {
     let _ = reader.read_to_end(&mut rest);
 }
 
-/// A zip bundle of OSV records like osv.dev's all.zip.
+/// Builds a zip bundle of OSV records like osv.dev's all.zip.
 fn bundle(records: &[(&str, &str)]) -> Vec<u8> {
     let mut buffer = std::io::Cursor::new(Vec::new());
     {
@@ -148,7 +148,7 @@ fn bundle(records: &[(&str, &str)]) -> Vec<u8> {
     buffer.into_inner()
 }
 
-/// A PyPI record, with padding in `details` so that the bundle is large enough to cut in two.
+/// Builds a bundle of one PyPI record, padded in `details` so that the transfer can be cut in two.
 fn pypi_bundle() -> Vec<u8> {
     let padding = "The yaml.full_load API was not safe for untrusted input. ".repeat(400);
     let record = format!(
