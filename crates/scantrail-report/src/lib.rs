@@ -4,17 +4,25 @@
 //! shape; docs/json-schema.md describes each field. A new field may be added within a version; a
 //! field is never renamed or removed without bumping the version.
 
+mod chart;
 mod diff;
 mod gate;
 mod log;
+mod metrics;
+mod remediation;
 mod scan;
 mod table;
+mod verify;
 
 use std::str::FromStr;
 
 pub use diff::render_diff;
 pub use gate::render_gate;
-pub use log::{render_log, LogEntry};
+pub use chart::render_chart;
+pub use log::{render_log, render_log_with_remediations, LogEntry};
+pub use metrics::{format_duration, render_metrics, render_metrics_csv};
+pub use remediation::render_remediation;
+pub use verify::render_verify;
 pub use scan::{render_scan, ScanReport};
 
 /// Output format chosen with `--format`.

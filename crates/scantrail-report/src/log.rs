@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use comfy_table::Cell;
-use scantrail_model::Scan;
+use scantrail_model::{Remediation, Scan};
 use serde::Serialize;
 
+use crate::remediation::RemediationJson;
 use crate::table::{new_table, trim_lines, CountsJson};
 use crate::{to_json, Format, Style};
 
@@ -33,6 +34,16 @@ struct LogScan<'a> {
     counts: CountsJson,
     introduced: Option<usize>,
     fixed: Option<usize>,
+    /// Remediation records linked to this scan, where their vulnerability left the line.
+    remediations: Vec<RemediationJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct LogDocumentWithPending<'a> {
+    #[serde(flatten)]
+    log: LogDocument<'a>,
+    /// Remediation records whose vulnerability the newest scan still has.
+    pending_remediations: Vec<RemediationJson<'a>>,
 }
 
 pub(crate) fn format_time(time: &DateTime<Utc>) -> String {
@@ -41,8 +52,20 @@ pub(crate) fn format_time(time: &DateTime<Utc>) -> String {
 
 /// Renders the scans of a line, newest first as given.
 pub fn render_log(repository: &str, entries: &[LogEntry<'_>], style: Style) -> String {
+    render_log_with_remediations(repository, entries, &[], style)
+}
+
+/// Renders the scans of a line with the line's remediation records: each linked record on the
+/// scan where its vulnerability left the line, and the pending ones after the table.
+pub fn render_log_with_remediations(repository: &str, entries: &[LogEntry<'_>], remediations: &[Remediation], style: Style) -> String {
+    let linked_to = |scan: &Scan| -> Vec<&Remediation> {
+        remediations.iter().filter(|record| record.left_scan.as_ref() == Some(&scan.id)).collect()
+    };
+    let pending: Vec<&Remediation> = remediations.iter().filter(|record| record.left_scan.is_none()).collect();
     match style.format {
-        Format::Json => to_json(&LogDocument {
+        Format::Json => to_json(&LogDocumentWithPending {
+            pending_remediations: pending.iter().map(|record| RemediationJson::of(record)).collect(),
+            log: LogDocument {
             schema: "scantrail.log/v1",
             repository,
             scans: entries
@@ -57,21 +80,26 @@ pub fn render_log(repository: &str, entries: &[LogEntry<'_>], style: Style) -> S
                     counts: CountsJson::of(&entry.scan.findings),
                     introduced: entry.change.map(|c| c.0),
                     fixed: entry.change.map(|c| c.1),
+                    remediations: linked_to(entry.scan).into_iter().map(RemediationJson::of).collect(),
                 })
                 .collect(),
+            },
         }),
         Format::Table => {
-            let mut table = new_table(
-                &["SCAN", "TIME", "TAG", "DIGEST", "KIND", "CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN", "CHANGE"],
-                style.color,
-            );
+            // The column appears only for lines that have remediation records, so that the
+            // table stays narrow for the others.
+            let mut header = vec!["SCAN", "TIME", "TAG", "DIGEST", "KIND", "CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN", "CHANGE"];
+            if !remediations.is_empty() {
+                header.push("REMEDIATED");
+            }
+            let mut table = new_table(&header, style.color);
             for entry in entries {
                 let counts = CountsJson::of(&entry.scan.findings);
                 let change = match entry.change {
                     Some((introduced, fixed)) => format!("+{introduced} -{fixed}"),
                     None => "first".to_string(),
                 };
-                table.add_row(vec![
+                let mut cells = vec![
                     Cell::new(entry.scan.id.short()),
                     Cell::new(format_time(&entry.scan.scanned_at)),
                     Cell::new(entry.scan.tag.as_deref().unwrap_or("-")),
@@ -83,9 +111,19 @@ pub fn render_log(repository: &str, entries: &[LogEntry<'_>], style: Style) -> S
                     Cell::new(counts.low),
                     Cell::new(counts.unknown),
                     Cell::new(change),
-                ]);
+                ];
+                if !remediations.is_empty() {
+                    let linked = linked_to(entry.scan);
+                    cells.push(Cell::new(if linked.is_empty() { String::new() } else { format!("{} remediated", linked.len()) }));
+                }
+                table.add_row(cells);
             }
-            format!("Repository {repository}\n\n{}", trim_lines(&table.to_string()))
+            let mut out = format!("Repository {repository}\n\n{}", trim_lines(&table.to_string()));
+            if !pending.is_empty() {
+                let ids: Vec<String> = pending.iter().map(|record| format!("{} ({})", record.vulnerability_id, record.action)).collect();
+                out.push_str(&format!("\nPending remediations (the newest scan still has the vulnerability): {}\n", ids.join(", ")));
+            }
+            out
         }
     }
 }

@@ -31,6 +31,7 @@ pub struct Cli {
 pub enum OutputFormat {
     Table,
     Json,
+    Csv,
 }
 
 #[derive(Debug, Subcommand)]
@@ -48,6 +49,15 @@ pub enum Command {
     /// Manage advisory data.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Record what was done about a vulnerability of an image line.
+    Remediate(RemediateArgs),
+    /// Show time to remediate, open finding ages and SLA breaches of image lines.
+    Metrics(MetricsArgs),
+    /// Check that no stored scan was changed or removed (exit 1 when one was).
+    Verify(VerifyArgs),
+    /// Export the history to other systems.
+    #[command(subcommand)]
+    Export(ExportCommand),
 }
 
 #[derive(Debug, Args)]
@@ -119,6 +129,94 @@ pub enum FailOn {
     Medium,
     Low,
     Unknown,
+}
+
+#[derive(Debug, Args)]
+pub struct RemediateArgs {
+    /// Repository (image line), for example registry.example.com/shop/app.
+    pub repository: String,
+
+    /// The vulnerability: its id in the line or any alias or advisory id of its findings.
+    pub vuln_id: String,
+
+    /// What was done.
+    #[arg(long, value_enum)]
+    pub action: RemediationActionArg,
+
+    /// What was changed and why, in a sentence.
+    #[arg(long)]
+    pub note: String,
+
+    /// URL of the ticket or change request.
+    #[arg(long, value_name = "URL")]
+    pub ticket: Option<String>,
+
+    /// Who remediated it (default: the USER environment variable).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RemediationActionArg {
+    Patched,
+    Rebuilt,
+    BaseUpgraded,
+    Mitigated,
+    Accepted,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Repository (image line); all lines when left out.
+    pub repository: Option<String>,
+
+    /// Count only findings remediated at or after this time (YYYY-MM-DD or RFC 3339, UTC),
+    /// and start the chart there.
+    #[arg(long, value_name = "DATE", value_parser = parse_time)]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+
+    /// Compute the metrics as of this time (YYYY-MM-DD or RFC 3339, UTC): later scans are left
+    /// out and ages are measured at it (default: now).
+    #[arg(long, value_name = "DATE", value_parser = parse_time)]
+    pub as_of: Option<chrono::DateTime<chrono::Utc>>,
+
+    /// Write an SVG chart of the findings per severity in each scan of the line to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub chart: Option<PathBuf>,
+}
+
+/// Parses `YYYY-MM-DD` (midnight UTC) or an RFC 3339 time.
+fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(time.with_timezone(&chrono::Utc));
+    }
+    match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        Ok(date) => Ok(date.and_time(chrono::NaiveTime::MIN).and_utc()),
+        Err(_) => Err(format!("invalid time {text:?}: expected YYYY-MM-DD or an RFC 3339 time such as 2026-01-31T12:00:00Z")),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Repository (image line) to check; every scan of the store when left out.
+    pub repository: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Write each scan as a commit of a Git repository: reports per image line, one commit per
+    /// scan, committed at the scan time. Running it again adds only the new scans.
+    Git(ExportGitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportGitArgs {
+    /// The Git repository to write to; created when missing or empty.
+    pub dir: PathBuf,
+
+    /// Export only this repository (image line).
+    #[arg(long)]
+    pub repository: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

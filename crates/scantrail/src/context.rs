@@ -31,6 +31,8 @@ pub fn style(cli: &Cli) -> Style {
     let format = match cli.format {
         OutputFormat::Table => Format::Table,
         OutputFormat::Json => Format::Json,
+        // `commands::run` rejects csv for every command but `metrics`, which writes it itself.
+        OutputFormat::Csv => Format::Table,
     };
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty());
     Style { format, color }

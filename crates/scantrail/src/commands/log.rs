@@ -1,7 +1,7 @@
 //! `scantrail log`: the scans of an image line, newest first.
 
 use anyhow::{bail, Result};
-use scantrail_report::{render_log, LogEntry};
+use scantrail_report::{render_log_with_remediations, LogEntry};
 use scantrail_store::HistoryStore;
 
 use crate::cli::{Cli, LogArgs};
@@ -30,6 +30,7 @@ pub fn run(cli: &Cli, args: &LogArgs) -> Result<Outcome> {
             change: scans.get(i + 1).map(|previous| scantrail_history::count_changes(&previous.findings, &scan.findings)),
         })
         .collect();
-    print_report(&render_log(repository, &entries, context::style(cli)))?;
+    let remediations = store.remediations(repository, None)?;
+    print_report(&render_log_with_remediations(repository, &entries, &remediations, context::style(cli)))?;
     Ok(Outcome::Success)
 }

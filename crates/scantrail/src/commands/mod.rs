@@ -3,24 +3,35 @@
 mod db;
 mod db_update;
 mod diff;
+mod export;
 mod gate;
 mod log;
+mod metrics;
+mod remediate;
 mod scan;
 mod show;
+mod verify;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command, DbCommand};
+use crate::cli::{Cli, Command, DbCommand, ExportCommand, OutputFormat};
 use crate::Outcome;
 
 /// Runs the command chosen on the command line.
 pub fn run(cli: &Cli) -> Result<Outcome> {
+    if cli.format == OutputFormat::Csv && !matches!(cli.command, Command::Metrics(_)) {
+        anyhow::bail!("--format csv is supported only by `scantrail metrics`; use --format table or --format json");
+    }
     match &cli.command {
         Command::Scan(args) => scan::run(cli, args),
         Command::Log(args) => log::run(cli, args),
         Command::Show(args) => show::run(cli, args),
         Command::Diff(args) => diff::run(cli, args),
         Command::Gate(args) => gate::run(cli, args),
+        Command::Remediate(args) => remediate::run(cli, args),
+        Command::Metrics(args) => metrics::run(cli, args),
+        Command::Verify(args) => verify::run(cli, args),
+        Command::Export(ExportCommand::Git(args)) => export::git(cli, args),
         Command::Db(DbCommand::Import(args)) => db::import(cli, args),
         Command::Db(DbCommand::Status) => db::status(cli),
         Command::Db(DbCommand::Update) => db_update::run(cli),
