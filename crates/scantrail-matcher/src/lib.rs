@@ -10,6 +10,11 @@
 //!
 //! Records that are aliases of one another (a PYSEC and a GHSA record for one CVE) become one
 //! finding that lists every id.
+//!
+//! A finding keeps every severity rating of the entries that matched, with its source. Its
+//! `severity` is the first by `scantrail_advisory::rank_severities`: for distribution packages the
+//! distribution's own rating before CVSS v3 and `database_specific`, for other packages CVSS v3
+//! first.
 
 mod finding;
 mod index;

@@ -425,7 +425,7 @@ fn distribution_prefers_vendor_severity() {
 
     let findings = match_inventory(&inventory(Some("12"), vec![libtiff6]), &snapshot);
 
-    // The NVD record has no affected entry, so it does not match on its own; only the tracker
+    // The NVD record has no affected entry, so it does not match on its own. Only the tracker
     // record matched, and it carries only its own urgency.
     let finding = &findings[0];
     assert_eq!(finding.severity, Severity::Low);

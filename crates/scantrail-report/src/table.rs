@@ -18,7 +18,7 @@ pub fn new_table(header: &[&str], color: bool) -> Table {
     table
 }
 
-/// A severity cell that names the database the rating came from: `HIGH (debian)`.
+/// Builds a severity cell that names the database the rating came from: `HIGH (debian)`.
 pub fn severity_cell_with_source(severity: Severity, source: Option<&str>, color: bool) -> Cell {
     let cell = match source {
         Some(source) => Cell::new(format!("{} ({source})", severity.as_str())),

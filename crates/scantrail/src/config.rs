@@ -63,7 +63,11 @@ pub struct FeedSource {
     pub max_bytes: Option<u64>,
 }
 
-/// The document format a feed serves.
+/// The document format a feed serves. It sets the downloaded file's extension. The importer
+/// then tells OSV, secdb and tracker documents apart by content.
+///
+/// NOTE: a feed whose content does not match its declared format (an OSV record configured as
+/// `debian-tracker`) is imported as what it contains, without an error.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum FeedFormat {
