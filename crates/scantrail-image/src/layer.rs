@@ -17,7 +17,7 @@ use crate::archive::{read_up_to, Compression, Decoder};
 use crate::blob::{BlobRef, HashingReader};
 use crate::error::BlobRole;
 use crate::files::{normalize, FileEntry, FileKind, FileTree};
-use crate::{ImageError, Limits, ReadOptions};
+use crate::{ImageError, Limits, ReadOptions, SNIFF_LENGTH};
 
 const WHITEOUT_PREFIX: &str = ".wh.";
 const OPAQUE_MARKER: &str = ".wh..wh..opq";
@@ -47,7 +47,10 @@ pub(crate) struct LayerBlobInfo {
 #[derive(Default)]
 pub(crate) struct Budget {
     pub entries: usize,
+    /// Bytes of the files `ReadOptions::capture` selected.
     pub captured_bytes: u64,
+    /// Bytes of the files `ReadOptions::capture_by_content` selected.
+    pub optional_bytes: u64,
 }
 
 /// One tar entry kept between the two passes.
@@ -85,7 +88,7 @@ pub(crate) fn apply_layer(
     let (uncompressed, diff_hash) = HashingReader::new(decoder, &ignore);
     let mut archive = tar::Archive::new(uncompressed);
 
-    let collected = collect_changes(&mut archive, tree, spec, &options.limits, options.capture, budget);
+    let collected = collect_changes(&mut archive, tree, spec, options, budget);
     // The uncompressed stream is read past the tar end marker so its hash covers all of it.
     let mut uncompressed = archive.into_inner();
     let drained = match &collected {
@@ -178,10 +181,11 @@ fn collect_changes<R: Read>(
     archive: &mut tar::Archive<R>,
     tree: &FileTree,
     spec: &LayerSpec,
-    limits: &Limits,
-    capture: &dyn Fn(&str) -> bool,
+    options: &ReadOptions,
     budget: &mut Budget,
 ) -> Result<Vec<Change>, ChangeError> {
+    let limits = &options.limits;
+    let capture = options.capture;
     let mut changes = Vec::new();
     for entry in archive.entries()? {
         let mut entry = entry?;
@@ -229,7 +233,11 @@ fn collect_changes<R: Read>(
             t if t.is_file() || t == EntryType::Continuous || t == EntryType::GNUSparse => {
                 let size = entry.size();
                 let wanted = capture(&path) || tree.resolve_parent(&path).is_some_and(|resolved| capture(&resolved));
-                let content = if wanted { Some(read_captured(&mut entry, &path, spec, limits, budget)?) } else { None };
+                let content = if wanted {
+                    Some(read_captured(&mut entry, &path, spec, limits, budget)?)
+                } else {
+                    read_optional_capture(&mut entry, &path, size, options, budget)?
+                };
                 Change::Add { path, kind: FileKind::Regular, size, content }
             }
             _ => Change::Add { path, kind: FileKind::Other, size: 0, content: None },
@@ -269,6 +277,50 @@ fn read_captured(
         return Err(exceeded("Limits::max_captured_total", limits.max_captured_total));
     }
     Ok(content)
+}
+
+/// Reads the first [`SNIFF_LENGTH`] bytes of a file that `capture` rejected and, when
+/// `capture_by_content` selects it, the rest. A selected file that does not fit the limits is
+/// skipped with a log, so that a large binary never fails the read.
+fn read_optional_capture(
+    entry: &mut impl Read,
+    path: &str,
+    size: u64,
+    options: &ReadOptions,
+    budget: &mut Budget,
+) -> Result<Option<Vec<u8>>, ChangeError> {
+    if size == 0 {
+        return Ok(None);
+    }
+    let mut head = [0u8; SNIFF_LENGTH];
+    let head_length = read_up_to(entry, &mut head)?;
+    if !(options.capture_by_content)(path, &head[..head_length]) {
+        return Ok(None);
+    }
+
+    let limits = &options.limits;
+    if size > limits.max_captured_file {
+        tracing::debug!(path = %format!("/{path}"), size, max = limits.max_captured_file, "skipping a file larger than Limits::max_captured_file");
+        return Ok(None);
+    }
+    let held = budget.captured_bytes.saturating_add(budget.optional_bytes);
+    if held.saturating_add(size) > limits.max_captured_total {
+        tracing::warn!(path = %format!("/{path}"), size, max = limits.max_captured_total, "skipping a file that would pass Limits::max_captured_total");
+        return Ok(None);
+    }
+
+    let mut content = Vec::with_capacity(size as usize);
+    content.extend_from_slice(&head[..head_length]);
+    let remaining = limits.max_captured_file.saturating_add(1).saturating_sub(head_length as u64);
+    entry.take(remaining).read_to_end(&mut content)?;
+    let length = content.len() as u64;
+    if length > limits.max_captured_file || held.saturating_add(length) > limits.max_captured_total {
+        // A sparse file can hold more data than its header size states.
+        tracing::debug!(path = %format!("/{path}"), length, "skipping a file whose content passes the capture limits");
+        return Ok(None);
+    }
+    budget.optional_bytes += length;
+    Ok(Some(content))
 }
 
 /// Normalizes an entry or hard link path, rejecting one whose `..` climbs above the root.

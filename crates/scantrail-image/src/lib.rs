@@ -65,6 +65,9 @@ pub struct Limits {
     /// Maximum size in bytes of one captured file.
     pub max_captured_file: u64,
     /// Maximum bytes captured across all layers, counting copies that upper layers overwrite.
+    /// Files that `ReadOptions::capture` selects fail the read once they alone pass it. Files
+    /// that `ReadOptions::capture_by_content` selects are skipped with a log once both kinds
+    /// together would pass it, so optional captures can double the memory held at most.
     pub max_captured_total: u64,
     /// Maximum number of tar entries across all layers.
     pub max_entries: usize,
@@ -85,18 +88,37 @@ pub struct ReadOptions<'a> {
     /// It is called with the path as written in the layer, and also with the resolved path when
     /// a parent directory is a symlink. The content is kept when either call returns true.
     pub capture: &'a dyn Fn(&str) -> bool,
+    /// Decides whether to keep the content of a regular file that `capture` rejected, from its
+    /// normalized path and its first bytes (up to [`SNIFF_LENGTH`], fewer for a shorter file).
+    /// Such an optional capture is skipped with a log, instead of failing the read, when it is
+    /// larger than `limits.max_captured_file` or would pass `limits.max_captured_total`. It
+    /// suits files that may be anywhere and large, such as executables and Java archives.
+    pub capture_by_content: &'a dyn Fn(&str, &[u8]) -> bool,
     pub limits: Limits,
     pub progress: &'a dyn Progress,
 }
 
+/// How many leading bytes of a file `ReadOptions::capture_by_content` is shown.
+pub const SNIFF_LENGTH: usize = 4096;
+
 fn capture_nothing(_: &str) -> bool {
+    false
+}
+
+fn capture_nothing_by_content(_: &str, _: &[u8]) -> bool {
     false
 }
 
 impl Default for ReadOptions<'static> {
     /// linux/amd64, no file content captured, default limits, no progress reports.
     fn default() -> ReadOptions<'static> {
-        ReadOptions { platform: Platform::default(), capture: &capture_nothing, limits: Limits::default(), progress: &NoProgress }
+        ReadOptions {
+            platform: Platform::default(),
+            capture: &capture_nothing,
+            capture_by_content: &capture_nothing_by_content,
+            limits: Limits::default(),
+            progress: &NoProgress,
+        }
     }
 }
 

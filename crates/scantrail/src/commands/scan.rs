@@ -32,7 +32,13 @@ pub fn scan_source(cli: &Cli, store: &mut dyn HistoryStore, source: &str, image_
 
     let progress = LayerProgress::new(context::show_progress(cli));
     let capture = |path: &str| scantrail_inventory::wants(path);
-    let options = ReadOptions { platform, capture: &capture, limits: Limits::default(), progress: &progress };
+    let options = ReadOptions {
+        platform,
+        capture: &capture,
+        capture_by_content: &scantrail_inventory::wants_content,
+        limits: Limits::default(),
+        progress: &progress,
+    };
     let image = scantrail_image::read_image(&source, &options);
     progress.finish();
     let image = image.with_context(|| format!("failed to read image {source}"))?;

@@ -1,0 +1,3 @@
+package quote
+
+func Quote() string { return "q" }
