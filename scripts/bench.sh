@@ -38,7 +38,7 @@ measure() { # label command...: appends "seconds kilobytes" to $work/label
 
 for _ in $(seq "$runs"); do
   measure gzip sh -c 'for f in "$@"; do gzip -dc "$f"; done' sh "${layers[@]}"
-  measure scan "$scantrail" -q scan "oci:$layout:$tag" --no-store --format json
+  measure scan "$scantrail" -q scan "oci:$layout:$tag" --no-store --no-cache --format json
 done
 
 report() {

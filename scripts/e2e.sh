@@ -82,6 +82,44 @@ echo "gate on a tag never scanned: exit $missing (expected 2)" >&2
 
 step "e2e passed"
 
+# ---- Registry copy of demo v1.1 (block owned by the registry source work) ----
+# Starts Debian's docker-registry on a free 127.0.0.1 port, copies demo v1.1 into it with skopeo,
+# scans it through the distribution API and checks that its findings equal the layout scan's.
+step "registry copy of v1.1"
+for tool in docker-registry skopeo; do
+  command -v "$tool" > /dev/null || { echo "e2e: $tool is missing; apt-get install -y docker-registry skopeo" >&2; exit 2; }
+done
+registry_port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat > "$work/registry.yml" << REGISTRY_CONFIG
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $work/registry
+http:
+  addr: 127.0.0.1:$registry_port
+REGISTRY_CONFIG
+docker-registry serve "$work/registry.yml" > "$work/registry.log" 2>&1 &
+registry_pid=$!
+trap 'kill "$registry_pid" 2> /dev/null || true; wait "$registry_pid" 2> /dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$registry_port/v2/" > /dev/null 2>&1 && break; sleep 0.1; done
+skopeo copy --quiet --dest-tls-verify=false "oci:$fixtures/images/demo-oci:v1.1" "docker://127.0.0.1:$registry_port/shop/app:v1.1"
+"$scantrail" scan "docker://127.0.0.1:$registry_port/shop/app:v1.1" --no-cache --format json > "$work/scan-registry-v1.1.json"
+"$python" - "$work/scan-v1.1.json" "$work/scan-registry-v1.1.json" << 'COMPARE'
+import json, sys
+def findings(path):
+    report = json.load(open(path))
+    return sorted(json.dumps([f["vulnerability_id"], f["package"]], sort_keys=True) for f in report["findings"]), report["scan"]
+layout, layout_scan = findings(sys.argv[1])
+registry, registry_scan = findings(sys.argv[2])
+print(f"registry scan: {len(registry)} findings, layout scan: {len(layout)}", file=sys.stderr)
+assert registry == layout, "the registry scan's findings differ from the layout scan's"
+assert registry_scan["manifest_digest"] == layout_scan["manifest_digest"], "the manifest digests differ"
+COMPARE
+step "registry e2e passed"
+# ---- end of the registry block ----
+
 # ---- Alpine images with the Alpine secdb (block owned by the advisory feeds work) ----
 # Imports the Alpine secdb subset on top of the current snapshot, scans the Alpine 3.10 and 3.11
 # images from their `docker save` archives and checks every finding against the reference, which

@@ -108,15 +108,53 @@ impl BlobRef<'_> {
     }
 }
 
+/// A store of blobs addressed by digest: an OCI layout or archive, or a registry.
+pub(crate) trait BlobSource {
+    /// Opens the blob `blob.digest` for streaming; the caller checks its digest. A missing blob
+    /// is an error.
+    fn open_blob(&self, blob: &BlobRef) -> Result<Box<dyn Read + '_>, ImageError>;
+}
+
+impl BlobSource for Store {
+    fn open_blob(&self, blob: &BlobRef) -> Result<Box<dyn Read + '_>, ImageError> {
+        let name = blob_path(blob.digest);
+        match self.open(&name)? {
+            Some((reader, _)) => Ok(reader),
+            None => Err(blob.missing(self, &name)),
+        }
+    }
+}
+
 /// Returns the path of a blob inside an OCI layout.
 pub(crate) fn blob_path(digest: &Digest) -> String {
     format!("blobs/sha256/{}", digest.hex())
 }
 
-/// Reads a whole JSON blob (manifest, index or config) from the layout and checks it.
-pub(crate) fn read_small_blob(store: &Store, blob: &BlobRef) -> Result<Vec<u8>, ImageError> {
-    let name = blob_path(blob.digest);
-    read_small_file(store, &name, blob)
+/// Reads a whole JSON blob (manifest, index or config) and checks it.
+pub(crate) fn read_small_blob(source: &dyn BlobSource, blob: &BlobRef) -> Result<Vec<u8>, ImageError> {
+    let too_large = |size: u64| {
+        ImageError::malformed(
+            blob.image,
+            format!("{} blob {} is {size} bytes, more than the {MAX_JSON_BLOB} a JSON blob may have", blob.role, blob.digest),
+        )
+    };
+    if let Some(size) = blob.size.filter(|size| *size > MAX_JSON_BLOB) {
+        return Err(too_large(size));
+    }
+
+    let reader = source.open_blob(blob)?;
+    let ignore_progress = |_| {};
+    let (reader, hash) = HashingReader::new(reader, &ignore_progress);
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_JSON_BLOB + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| ImageError::BlobRead { digest: blob.digest.clone(), image: blob.image.to_string(), source })?;
+    if bytes.len() as u64 > MAX_JSON_BLOB {
+        return Err(too_large(bytes.len() as u64));
+    }
+    blob.verify(&hash.borrow())?;
+    Ok(bytes)
 }
 
 /// Reads the file `name` of the store and checks it against `blob`.

@@ -27,7 +27,7 @@ impl std::fmt::Display for BlobRole {
 /// (`oci:demo:v1.1`), so every message names the image that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
-    #[error("invalid image source {text:?}: {reason}; use oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF] or the path of a layout or archive")]
+    #[error("invalid image source {text:?}: {reason}; use oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF], docker://REFERENCE, a reference such as registry.example.com/team/app:1.2, or the path of a layout or archive")]
     InvalidSource { text: String, reason: String },
 
     #[error("invalid platform {text:?}: expected OS/ARCHITECTURE[/VARIANT], for example linux/amd64 or linux/arm64/v8")]
@@ -97,6 +97,18 @@ pub enum ImageError {
     #[error("{role} {digest} of {image} has media type {media_type}, which scantrail cannot read{hint}")]
     UnsupportedMediaType { role: BlobRole, digest: Digest, media_type: String, image: String, hint: &'static str },
 
+    #[error("{image}: repository {repository} has no manifest {reference}; check the tag or digest, for example with `skopeo list-tags docker://{repository}`")]
+    ManifestNotFound { image: String, reference: String, repository: String },
+
+    #[error("{image}: registry {registry} {}", unauthorized_hint(registry, *with_credentials))]
+    RegistryUnauthorized { image: String, registry: String, with_credentials: bool },
+
+    #[error("{image}: request to {url} failed: {reason}")]
+    Registry { image: String, url: String, reason: String },
+
+    #[error("failed to read the credentials for registry {registry} from {path}: {reason}")]
+    Credentials { path: PathBuf, registry: String, reason: String },
+
     #[error("entry {path:?} in layer {index} ({digest}) of {image} points outside the image root; the layer is malformed or hostile and was not applied")]
     PathEscapesRoot { path: String, index: usize, digest: Digest, image: String },
 
@@ -105,6 +117,14 @@ pub enum ImageError {
 
     #[error("{image} has more than {max_entries} filesystem entries (Limits::max_entries); raise the limit if the image is expected to be this large")]
     TooManyEntries { image: String, max_entries: usize },
+}
+
+fn unauthorized_hint(registry: &str, with_credentials: bool) -> String {
+    if with_credentials {
+        format!("rejected the credentials (HTTP 401); check the user name and password, or log in again with `docker login {registry}`")
+    } else {
+        format!("requires authentication (HTTP 401); log in with `docker login {registry}`, or pass --username NAME and the password on stdin with --password-stdin")
+    }
 }
 
 fn list(values: &[String]) -> String {

@@ -53,8 +53,9 @@ pub(crate) struct Budget {
     pub optional_bytes: u64,
 }
 
-/// One tar entry kept between the two passes.
-enum Change {
+/// One tar entry kept between the two passes, and what the layer cache stores.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Change {
     Add { path: String, kind: FileKind, size: u64, content: Option<Vec<u8>> },
     Hardlink { path: String, target: String },
     Whiteout { path: String },
@@ -69,6 +70,89 @@ pub(crate) fn apply_layer(
     options: &ReadOptions,
     budget: &mut Budget,
 ) -> Result<LayerBlobInfo, ImageError> {
+    let (info, changes) = read_layer(tree, reader, spec, options, budget)?;
+    apply_changes(tree, changes, spec.diff_id);
+    Ok(info)
+}
+
+/// Applies a changeset from the layer cache, counting it against the limits as a read would.
+/// Returns `false`, leaving `tree` unchanged, when the changeset lacks the content of a file
+/// that the capture rules select on top of the current tree. That happens when a lower layer
+/// makes a parent directory a symlink into a captured location, which the reader that wrote the
+/// cache entry, on top of other lower layers, did not see.
+pub(crate) fn apply_cached(
+    tree: &mut FileTree,
+    changes: Vec<Change>,
+    spec: &LayerSpec,
+    options: &ReadOptions,
+    budget: &mut Budget,
+) -> Result<bool, ImageError> {
+    let mut kept = Vec::with_capacity(changes.len());
+    for change in changes {
+        budget.entries += 1;
+        if budget.entries > options.limits.max_entries {
+            return Err(ImageError::TooManyEntries { image: spec.image.to_string(), max_entries: options.limits.max_entries });
+        }
+        let Change::Add { path, kind: FileKind::Regular, size, content } = change else {
+            kept.push(change);
+            continue;
+        };
+        let wanted = (options.capture)(&path) || tree.resolve_parent(&path).is_some_and(|resolved| (options.capture)(&resolved));
+        if wanted && content.is_none() {
+            return Ok(false);
+        }
+        if !wanted {
+            // A file that only `capture_by_content` selected keeps its content while it still
+            // fits the limits, as `read_optional_capture` decides on a read.
+            let content = content.filter(|content| keeps_optional_capture(&path, content, options, budget));
+            kept.push(Change::Add { path, kind: FileKind::Regular, size, content });
+            continue;
+        }
+        if let Some(content) = &content {
+            let exceeded = |limit: &'static str, value: u64| ImageError::LimitExceeded {
+                path: path.clone(),
+                index: spec.index,
+                digest: spec.digest.cloned().unwrap_or_else(|| spec.diff_id.clone()),
+                image: spec.image.to_string(),
+                limit,
+                value,
+            };
+            if content.len() as u64 > options.limits.max_captured_file {
+                return Err(exceeded("Limits::max_captured_file", options.limits.max_captured_file));
+            }
+            budget.captured_bytes += content.len() as u64;
+            if budget.captured_bytes > options.limits.max_captured_total {
+                return Err(exceeded("Limits::max_captured_total", options.limits.max_captured_total));
+            }
+        }
+        kept.push(Change::Add { path, kind: FileKind::Regular, size, content });
+    }
+    apply_changes(tree, kept, spec.diff_id);
+    Ok(true)
+}
+
+/// Decides whether a cached optional capture is kept, and counts it when it is.
+fn keeps_optional_capture(path: &str, content: &[u8], options: &ReadOptions, budget: &mut Budget) -> bool {
+    let head = &content[..content.len().min(SNIFF_LENGTH)];
+    let length = content.len() as u64;
+    let held = budget.captured_bytes.saturating_add(budget.optional_bytes);
+    let fits = length <= options.limits.max_captured_file && held.saturating_add(length) <= options.limits.max_captured_total;
+    let kept = fits && (options.capture_by_content)(path, head);
+    if kept {
+        budget.optional_bytes += length;
+    }
+    kept
+}
+
+/// Reads the layer blob from `reader` and checks it, returning its changeset without applying
+/// it. `tree` contains the lower layers, which decide captures through symlinked directories.
+pub(crate) fn read_layer(
+    tree: &FileTree,
+    reader: impl Read,
+    spec: &LayerSpec,
+    options: &ReadOptions,
+    budget: &mut Budget,
+) -> Result<(LayerBlobInfo, Vec<Change>), ImageError> {
     let report = |bytes| options.progress.layer_bytes(bytes);
     let (mut raw, raw_hash) = HashingReader::new(reader, &report);
 
@@ -126,9 +210,8 @@ pub(crate) fn apply_layer(
         });
     }
 
-    apply_changes(tree, changes, spec.diff_id);
     let size = raw_hash.borrow().bytes();
-    Ok(LayerBlobInfo { digest: blob_digest, size, compression })
+    Ok((LayerBlobInfo { digest: blob_digest, size, compression }, changes))
 }
 
 fn drain(reader: &mut impl Read) -> io::Result<u64> {
@@ -342,7 +425,7 @@ fn checked_path(raw: &str, spec: &LayerSpec) -> Result<String, ImageError> {
 }
 
 /// Second pass: deletions first (they apply to lower layers only), then additions in tar order.
-fn apply_changes(tree: &mut FileTree, changes: Vec<Change>, layer: &Digest) {
+pub(crate) fn apply_changes(tree: &mut FileTree, changes: Vec<Change>, layer: &Digest) {
     for change in &changes {
         match change {
             Change::Opaque { dir } => {

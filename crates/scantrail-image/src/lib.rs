@@ -12,28 +12,35 @@
 //! # Ok::<(), scantrail_image::ImageError>(())
 //! ```
 //!
-//! Registries are not read yet: export an image with `docker save` or `skopeo copy` first.
+//! Registry images (`docker://registry.example.com/team/app:1.2`) are read through the OCI
+//! distribution API, streaming each blob through the same digest checks as a local layout.
 
 mod archive;
 mod blob;
+mod cache;
 mod config;
+pub mod credentials;
 mod docker;
 mod error;
 pub mod files;
 mod layer;
 mod oci;
 mod read;
+mod registry;
 mod source;
 
 use std::collections::BTreeMap;
 
 use scantrail_model::{Digest, LayerRecord};
 
+pub use cache::LayerCache;
 pub use config::HistoryEntry;
+pub use credentials::Credentials;
+pub use registry::RegistryOptions;
 pub use error::{BlobRole, ImageError};
 pub use files::{FileEntry, FileKind, FileTree};
 pub use read::read_image;
-pub use source::{ImageSource, Platform};
+pub use source::{ImageSource, Platform, Reference};
 
 /// Receives progress while layers are read. Every method has an empty default.
 pub trait Progress {
@@ -49,6 +56,11 @@ pub trait Progress {
 
     fn layer_finished(&self, index: usize) {
         let _ = index;
+    }
+
+    /// Layer `index` of `count` was taken from the layer cache, so its blob was not read.
+    fn layer_cached(&self, index: usize, count: usize, digest: &Digest) {
+        let _ = (index, count, digest);
     }
 }
 
@@ -96,7 +108,13 @@ pub struct ReadOptions<'a> {
     pub capture_by_content: &'a dyn Fn(&str, &[u8]) -> bool,
     pub limits: Limits,
     pub progress: &'a dyn Progress,
+    /// How to reach registries, for a registry source.
+    pub registry: &'a RegistryOptions,
+    /// Layer changeset cache, keyed by blob digest. `None` reads every layer from the source.
+    pub cache: Option<&'a LayerCache>,
 }
+
+static DEFAULT_REGISTRY_OPTIONS: RegistryOptions = RegistryOptions::new();
 
 /// How many leading bytes of a file `ReadOptions::capture_by_content` is shown.
 pub const SNIFF_LENGTH: usize = 4096;
@@ -118,6 +136,8 @@ impl Default for ReadOptions<'static> {
             capture_by_content: &capture_nothing_by_content,
             limits: Limits::default(),
             progress: &NoProgress,
+            registry: &DEFAULT_REGISTRY_OPTIONS,
+            cache: None,
         }
     }
 }
@@ -140,4 +160,14 @@ pub struct Image {
     /// `RepoTags` entry chosen (the first one when the source named none).
     pub ref_name: Option<String>,
     pub files: FileTree,
+    pub stats: ReadStats,
+}
+
+/// Counts of how the layers of an image were read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    /// Layers whose blob was read and decompressed.
+    pub layers_read: usize,
+    /// Layers taken from the layer cache, whose blob was neither read nor decompressed.
+    pub layers_from_cache: usize,
 }

@@ -7,7 +7,7 @@ use oci_spec::image::{Descriptor, ImageIndex, ImageManifest};
 use scantrail_model::Digest;
 
 use crate::archive::Store;
-use crate::blob::{parse_json, read_small_blob, BlobRef};
+use crate::blob::{parse_json, read_small_blob, BlobRef, BlobSource};
 use crate::error::BlobRole;
 use crate::{ImageError, Platform};
 
@@ -145,9 +145,22 @@ fn choose_platform<'a>(entries: &[&'a Descriptor], image: &str, platform: &Platf
     Err(ImageError::PlatformNotFound { image: image.to_string(), platform: platform.to_string(), available })
 }
 
+/// Chooses the manifest for `platform` starting from a manifest or index fetched by reference,
+/// as from a registry. `bytes` were already checked against `digest`.
+pub(crate) fn choose_from_fetched(
+    source: &dyn BlobSource,
+    media_type: &str,
+    digest: Digest,
+    bytes: &[u8],
+    image: &str,
+    platform: &Platform,
+) -> Result<ChosenManifest, ImageError> {
+    interpret(source, media_type, digest, bytes, image, platform, 0, None)
+}
+
 /// Follows `descriptor` through image indexes down to an image manifest.
 fn resolve(
-    store: &Store,
+    source: &dyn BlobSource,
     descriptor: &Descriptor,
     image: &str,
     platform: &Platform,
@@ -156,39 +169,60 @@ fn resolve(
 ) -> Result<ChosenManifest, ImageError> {
     let digest = to_digest(descriptor.digest().as_ref(), image)?;
     let media_type = descriptor.media_type().as_ref().to_string();
+    let role = match media_type.as_str() {
+        OCI_INDEX | DOCKER_MANIFEST_LIST => BlobRole::Index,
+        OCI_MANIFEST | DOCKER_MANIFEST => BlobRole::Manifest,
+        other => return Err(unsupported_manifest(other, digest, image)),
+    };
+    let blob = BlobRef { role, digest: &digest, size: Some(descriptor.size()), image };
+    let bytes = read_small_blob(source, &blob)?;
+    interpret(source, &media_type, digest, &bytes, image, platform, depth, index_digest)
+}
 
-    match media_type.as_str() {
+/// Parses a manifest or index that was read and checked, and follows an index further down.
+#[allow(clippy::too_many_arguments)]
+fn interpret(
+    source: &dyn BlobSource,
+    media_type: &str,
+    digest: Digest,
+    bytes: &[u8],
+    image: &str,
+    platform: &Platform,
+    depth: usize,
+    index_digest: Option<Digest>,
+) -> Result<ChosenManifest, ImageError> {
+    match media_type {
         OCI_INDEX | DOCKER_MANIFEST_LIST => {
             if depth >= MAX_INDEX_DEPTH {
                 return Err(ImageError::malformed(image, format!("image indexes are nested more than {MAX_INDEX_DEPTH} deep")));
             }
-            let blob = BlobRef { role: BlobRole::Index, digest: &digest, size: Some(descriptor.size()), image };
-            let bytes = read_small_blob(store, &blob)?;
-            let index: ImageIndex = parse_json(&bytes, &blob)?;
+            let blob = BlobRef { role: BlobRole::Index, digest: &digest, size: None, image };
+            let index: ImageIndex = parse_json(bytes, &blob)?;
             let entries: Vec<&Descriptor> = index.manifests().iter().collect();
             let chosen = choose_platform(&entries, image, platform)?;
-            resolve(store, chosen, image, platform, depth + 1, index_digest.or(Some(digest)))
+            resolve(source, chosen, image, platform, depth + 1, index_digest.or(Some(digest)))
         }
         OCI_MANIFEST | DOCKER_MANIFEST => {
-            let blob = BlobRef { role: BlobRole::Manifest, digest: &digest, size: Some(descriptor.size()), image };
-            let bytes = read_small_blob(store, &blob)?;
-            let manifest: ImageManifest = parse_json(&bytes, &blob)?;
+            let blob = BlobRef { role: BlobRole::Manifest, digest: &digest, size: None, image };
+            let manifest: ImageManifest = parse_json(bytes, &blob)?;
             Ok(ChosenManifest { manifest, manifest_digest: digest, index_digest, ref_name: None })
         }
-        other => {
-            let hint = if DOCKER_SCHEMA1.contains(&other) {
-                " (Docker schema 1 is deprecated: pull and save the image again with a current tool)"
-            } else {
-                " (expected an OCI or Docker schema 2 image manifest or index)"
-            };
-            Err(ImageError::UnsupportedMediaType {
-                role: BlobRole::Manifest,
-                digest,
-                media_type: other.to_string(),
-                image: image.to_string(),
-                hint,
-            })
-        }
+        other => Err(unsupported_manifest(other, digest, image)),
+    }
+}
+
+fn unsupported_manifest(media_type: &str, digest: Digest, image: &str) -> ImageError {
+    let hint = if DOCKER_SCHEMA1.contains(&media_type) {
+        " (Docker schema 1 is deprecated: pull and save the image again with a current tool)"
+    } else {
+        " (expected an OCI or Docker schema 2 image manifest or index)"
+    };
+    ImageError::UnsupportedMediaType {
+        role: BlobRole::Manifest,
+        digest,
+        media_type: media_type.to_string(),
+        image: image.to_string(),
+        hint,
     }
 }
 

@@ -5,13 +5,14 @@ use scantrail_model::{Digest, LayerRecord};
 use crate::archive::{Compression, Store};
 use std::io::Read;
 
-use crate::blob::{blob_path, read_small_blob, read_small_file, BlobRef, MAX_JSON_BLOB};
+use crate::blob::{read_small_blob, read_small_file, BlobRef, BlobSource, MAX_JSON_BLOB};
 use crate::config::ImageConfig;
 use crate::docker::{self, DockerImage, LegacyImage};
 use crate::error::BlobRole;
-use crate::layer::{apply_layer, Budget, LayerSpec};
+use crate::layer::{apply_cached, apply_changes, apply_layer, read_layer, Budget, LayerSpec};
 use crate::oci::{self, to_digest, ChosenManifest};
-use crate::{FileTree, Image, ImageError, ImageSource, ReadOptions};
+use crate::registry::RegistryClient;
+use crate::{FileTree, Image, ImageError, ImageSource, ReadOptions, ReadStats};
 
 /// Reads the image at `source`: chooses its manifest, checks every blob against its digest and
 /// applies its layers into one file tree, keeping the content of the files `options.capture`
@@ -36,11 +37,18 @@ pub fn read_image(source: &ImageSource, options: &ReadOptions) -> Result<Image, 
                 DockerImage::Legacy(legacy) => read_legacy_image(&store, &image, legacy, options),
             }
         }
+        ImageSource::Registry(reference) => {
+            let client = RegistryClient::new(reference, &image, options.registry)?;
+            let fetched = client.fetch_manifest()?;
+            let chosen =
+                oci::choose_from_fetched(&client, &fetched.media_type, fetched.digest, &fetched.bytes, &image, &options.platform)?;
+            read_oci_image(&client, &image, chosen, options)
+        }
     }
 }
 
-/// Reads an image whose manifest was found in an OCI layout.
-fn read_oci_image(store: &Store, image: &str, chosen: ChosenManifest, options: &ReadOptions) -> Result<Image, ImageError> {
+/// Reads an image whose manifest was found in an OCI layout or a registry.
+fn read_oci_image(store: &dyn BlobSource, image: &str, chosen: ChosenManifest, options: &ReadOptions) -> Result<Image, ImageError> {
     let manifest = &chosen.manifest;
     let config_digest = to_digest(manifest.config().digest().as_ref(), image)?;
     let config_blob = BlobRef { role: BlobRole::Config, digest: &config_digest, size: Some(manifest.config().size()), image };
@@ -60,6 +68,7 @@ fn read_oci_image(store: &Store, image: &str, chosen: ChosenManifest, options: &
     }
 
     let created_by = config.layer_created_by(descriptors.len());
+    let mut stats = ReadStats::default();
     let mut files = FileTree::new();
     let mut budget = Budget::default();
     let mut layers = Vec::with_capacity(descriptors.len());
@@ -75,14 +84,24 @@ fn read_oci_image(store: &Store, image: &str, chosen: ChosenManifest, options: &
             image,
         };
 
-        let name = blob_path(&digest);
-        let blob = BlobRef { role: BlobRole::Layer, digest: &digest, size: Some(descriptor.size()), image };
-        let Some((reader, _)) = store.open(&name)? else {
-            return Err(blob.missing(store, &name));
-        };
-        options.progress.layer_started(index, descriptors.len(), &digest, descriptor.size());
-        apply_layer(&mut files, reader, &spec, options, &mut budget)?;
-        options.progress.layer_finished(index);
+        let diff_id = &config.diff_ids[index];
+        if read_cached_layer(&mut files, &digest, &spec, options, &mut budget)? {
+            options.progress.layer_cached(index, descriptors.len(), &digest);
+            stats.layers_from_cache += 1;
+        } else {
+            let blob = BlobRef { role: BlobRole::Layer, digest: &digest, size: Some(descriptor.size()), image };
+            let reader = store.open_blob(&blob)?;
+            options.progress.layer_started(index, descriptors.len(), &digest, descriptor.size());
+            let (_, changes) = read_layer(&files, reader, &spec, options, &mut budget)?;
+            options.progress.layer_finished(index);
+            stats.layers_read += 1;
+            if let Some(cache) = options.cache {
+                if let Err(error) = cache.store(&digest, diff_id, &changes) {
+                    tracing::warn!(layer = %digest, path = %cache.path_of(&digest).display(), "failed to write the layer cache: {error}");
+                }
+            }
+            apply_changes(&mut files, changes, diff_id);
+        }
 
         layers.push(LayerRecord {
             digest,
@@ -104,7 +123,42 @@ fn read_oci_image(store: &Store, image: &str, chosen: ChosenManifest, options: &
         history: config.history,
         ref_name: chosen.ref_name,
         files,
+        stats,
     })
+}
+
+/// Applies layer `digest` from the layer cache when it contains a usable changeset. A corrupt
+/// cache file, or one recorded under a different diff ID, is ignored with a warning.
+fn read_cached_layer(
+    files: &mut FileTree,
+    digest: &Digest,
+    spec: &LayerSpec,
+    options: &ReadOptions,
+    budget: &mut Budget,
+) -> Result<bool, ImageError> {
+    let Some(cache) = options.cache else { return Ok(false) };
+    let cached = match cache.load(digest) {
+        Ok(Some(cached)) => cached,
+        Ok(None) => return Ok(false),
+        Err(reason) => {
+            tracing::warn!(layer = %digest, "ignoring the layer cache entry and reading the layer again: {reason}");
+            return Ok(false);
+        }
+    };
+    if &cached.diff_id != spec.diff_id {
+        tracing::warn!(
+            layer = %digest,
+            cached = %cached.diff_id,
+            expected = %spec.diff_id,
+            "ignoring the layer cache entry because its diff ID differs from the config's; reading the layer again"
+        );
+        return Ok(false);
+    }
+    let applied = apply_cached(files, cached.changes, spec, options, budget)?;
+    if !applied {
+        tracing::debug!(layer = %digest, "the cached changeset lacks a file the capture rules select here; reading the layer");
+    }
+    Ok(applied)
 }
 
 /// Reads an image of a legacy docker-archive, which has a config and layer tars but no manifest.
@@ -160,6 +214,9 @@ fn read_legacy_image(store: &Store, image: &str, legacy: LegacyImage, options: &
         });
     }
 
+    // NOTE: legacy docker-archive layers bypass the layer cache because their blob digest is
+    // known only after reading them.
+    let layer_count = layers.len();
     let layer_descriptors: Vec<(String, u64, Digest)> =
         layers.iter().map(|layer| (layer.media_type.clone(), layer.size, layer.digest.clone())).collect();
     let manifest_digest =
@@ -176,6 +233,7 @@ fn read_legacy_image(store: &Store, image: &str, legacy: LegacyImage, options: &
         history: config.history,
         ref_name: legacy.ref_name,
         files,
+        stats: ReadStats { layers_read: layer_count, layers_from_cache: 0 },
     })
 }
 

@@ -4,6 +4,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use scantrail_model::Digest;
+
 use crate::archive::Store;
 use crate::ImageError;
 
@@ -16,6 +18,8 @@ pub enum ImageSource {
     OciArchive { path: PathBuf, tag: Option<String> },
     /// A `docker save` tar, `docker-archive:FILE[:REF]`; REF is one of its `RepoTags`.
     DockerArchive { path: PathBuf, reference: Option<String> },
+    /// An image in a registry, `docker://REFERENCE` or a bare reference such as `alpine:3.19`.
+    Registry(Reference),
 }
 
 impl ImageSource {
@@ -50,23 +54,33 @@ impl ImageSource {
             }
         }
 
+        if let Some(reference) = text.strip_prefix("docker://") {
+            return Reference::parse(reference).map(ImageSource::Registry).map_err(|reason| invalid(&reason));
+        }
+
         let path = Path::new(text);
         if !path.exists() {
-            return Err(invalid(
-                "no such file or directory, and reading from a registry is not supported yet; \
-                 export the image first, for example `docker save -o app.tar IMAGE` or \
-                 `skopeo copy docker://IMAGE oci:DIR:TAG`",
-            ));
+            // A bare name without tag, digest or registry host (`demo-oci`) is more likely a
+            // mistyped path than a request for `docker.io/library/demo-oci:latest`.
+            let explicit = text.contains(':') || text.contains('@') || text.contains('/');
+            return match Reference::parse(text) {
+                Ok(reference) if explicit => Ok(ImageSource::Registry(reference)),
+                _ => Err(invalid(
+                    "no such file or directory, and not an image reference with a tag or digest; \
+                     for a registry image without a tag write docker://NAME",
+                )),
+            };
         }
         detect_source(path)
     }
 
-    /// Returns the path of the layout directory or archive file.
-    pub fn path(&self) -> &Path {
+    /// Returns the path of the layout directory or archive file, or `None` for a registry image.
+    pub fn path(&self) -> Option<&Path> {
         match self {
             ImageSource::OciLayout { path, .. }
             | ImageSource::OciArchive { path, .. }
-            | ImageSource::DockerArchive { path, .. } => path,
+            | ImageSource::DockerArchive { path, .. } => Some(path),
+            ImageSource::Registry(_) => None,
         }
     }
 }
@@ -95,6 +109,7 @@ fn detect_source(path: &Path) -> Result<ImageSource, ImageError> {
 impl fmt::Display for ImageSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (transport, path, selector) = match self {
+            ImageSource::Registry(reference) => return write!(f, "docker://{reference}"),
             ImageSource::OciLayout { path, tag } => ("oci", path, tag),
             ImageSource::OciArchive { path, tag } => ("oci-archive", path, tag),
             ImageSource::DockerArchive { path, reference } => ("docker-archive", path, reference),
@@ -102,6 +117,105 @@ impl fmt::Display for ImageSource {
         write!(f, "{transport}:{}", path.display())?;
         if let Some(selector) = selector {
             write!(f, ":{selector}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The registry that short names such as `alpine:3.19` refer to.
+pub const DOCKER_HUB: &str = "docker.io";
+
+/// A reference to an image in a registry, `[REGISTRY/]REPOSITORY[:TAG][@DIGEST]`, normalized as
+/// Docker does: `alpine:3.19` is `docker.io/library/alpine:3.19`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reference {
+    /// Registry host with an optional port, such as `registry.example.com:5000` or `docker.io`.
+    pub registry: String,
+    /// Repository path inside the registry, such as `library/alpine` or `team/app`.
+    pub repository: String,
+    /// The tag; `None` when the reference names only a digest.
+    pub tag: Option<String>,
+    pub digest: Option<Digest>,
+}
+
+impl Reference {
+    /// Parses a reference. The first path component is the registry host when it contains `.`
+    /// or `:` or is `localhost`; otherwise the image is on Docker Hub, where one-component names
+    /// live under `library/`. A reference with neither tag nor digest means tag `latest`.
+    pub fn parse(text: &str) -> Result<Reference, String> {
+        let (name, digest) = match text.rsplit_once('@') {
+            Some((name, digest)) => {
+                let digest = digest.parse::<Digest>().map_err(|e| format!("invalid digest after @: {e}"))?;
+                (name, Some(digest))
+            }
+            None => (text, None),
+        };
+        let (name, tag) = match name.rsplit_once(':') {
+            Some((before, tag)) if !tag.contains('/') => (before, Some(tag.to_string())),
+            _ => (name, None),
+        };
+        if let Some(tag) = &tag {
+            if !is_valid_tag(tag) {
+                return Err(format!("invalid tag {tag:?}: a tag is 1 to 128 of A-Z a-z 0-9 _ . - and does not start with . or -"));
+            }
+        }
+
+        let (registry, repository) = match name.split_once('/') {
+            Some((first, rest)) if first.contains('.') || first.contains(':') || first == "localhost" => {
+                (first.to_string(), rest.to_string())
+            }
+            Some(_) => (DOCKER_HUB.to_string(), name.to_string()),
+            None => (DOCKER_HUB.to_string(), format!("library/{name}")),
+        };
+        let registry = if registry == "index.docker.io" { DOCKER_HUB.to_string() } else { registry };
+        if registry.is_empty() || !is_valid_repository(&repository) {
+            return Err(format!(
+                "invalid repository name {name:?}: use lowercase letters, digits and . _ - separated by /"
+            ));
+        }
+
+        let tag = if tag.is_none() && digest.is_none() { Some("latest".to_string()) } else { tag };
+        Ok(Reference { registry, repository, tag, digest })
+    }
+
+    /// Returns `registry/repository`, the name scans of this image are recorded under.
+    pub fn name(&self) -> String {
+        format!("{}/{}", self.registry, self.repository)
+    }
+
+    /// Returns what the manifest is fetched by: the digest when there is one, else the tag.
+    pub fn manifest_reference(&self) -> String {
+        match (&self.digest, &self.tag) {
+            (Some(digest), _) => digest.to_string(),
+            (None, Some(tag)) => tag.clone(),
+            (None, None) => "latest".to_string(),
+        }
+    }
+}
+
+fn is_valid_tag(tag: &str) -> bool {
+    let first_ok = tag.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    first_ok && tag.len() <= 128 && tag.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+fn is_valid_repository(repository: &str) -> bool {
+    !repository.is_empty()
+        && repository.split('/').all(|component| {
+            let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+            edge_ok(component.chars().next())
+                && edge_ok(component.chars().last())
+                && component.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        })
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.registry, self.repository)?;
+        if let Some(tag) = &self.tag {
+            write!(f, ":{tag}")?;
+        }
+        if let Some(digest) = &self.digest {
+            write!(f, "@{digest}")?;
         }
         Ok(())
     }
@@ -193,10 +307,35 @@ mod tests {
 
     #[test]
     fn parse_rejects_empty_parts() {
-        for text in ["oci:", "oci:demo:", "docker-archive::x", "alpine:3.10"] {
+        for text in ["oci:", "oci:demo:", "docker-archive::x", "docker://", "docker://Alpine", "docker://a:.bad", "no-such-dir"] {
             let err = ImageSource::parse(text).expect_err(text);
             assert!(matches!(err, ImageError::InvalidSource { .. }), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn parse_registry_references() {
+        let digest = format!("sha256:{}", "a".repeat(64));
+        let cases: Vec<(String, &str, &str, Option<&str>, bool)> = vec![
+            ("alpine:3.19".into(), "docker.io", "library/alpine", Some("3.19"), false),
+            ("docker://alpine".into(), "docker.io", "library/alpine", Some("latest"), false),
+            ("team/app:1".into(), "docker.io", "team/app", Some("1"), false),
+            ("registry.example.com/team/app:1.2".into(), "registry.example.com", "team/app", Some("1.2"), false),
+            ("localhost/app:v1".into(), "localhost", "app", Some("v1"), false),
+            ("docker://127.0.0.1:5000/shop/app:v1.1".into(), "127.0.0.1:5000", "shop/app", Some("v1.1"), false),
+            ("127.0.0.1:5000/shop/app".into(), "127.0.0.1:5000", "shop/app", Some("latest"), false),
+            (format!("app@{digest}"), "docker.io", "library/app", None, true),
+            (format!("index.docker.io/library/app:1@{digest}"), "docker.io", "library/app", Some("1"), true),
+        ];
+        for (text, registry, repository, tag, has_digest) in cases {
+            let Ok(ImageSource::Registry(reference)) = ImageSource::parse(&text) else { panic!("{text} is not a registry source") };
+            assert_eq!(reference.registry, registry, "{text}");
+            assert_eq!(reference.repository, repository, "{text}");
+            assert_eq!(reference.tag.as_deref(), tag, "{text}");
+            assert_eq!(reference.digest.is_some(), has_digest, "{text}");
+        }
+        let source = ImageSource::parse("alpine:3.19").unwrap();
+        assert_eq!(source.to_string(), "docker://docker.io/library/alpine:3.19");
     }
 
     #[test]

@@ -82,6 +82,11 @@ static CATALOGERS: &[&dyn Cataloger] = &[
     &java::JavaCataloger,
 ];
 
+/// Version of the capture rules of [`wants`] and [`wants_content`]. The image reader's layer
+/// cache keys captured file contents by it, so change it whenever either function selects other
+/// files, or cached layers keep lacking the newly selected contents.
+pub const CAPTURE_RULES_VERSION: &str = "2";
+
 /// Returns whether the image reader must capture the content of `path` (normalized, no leading
 /// '/') for a cataloger or for [`os_release`].
 pub fn wants(path: &str) -> bool {

@@ -7,6 +7,7 @@
 
 mod layer;
 mod layout;
+mod registry;
 
 pub use layer::{Compression, Layer};
 pub use layout::{
@@ -14,6 +15,7 @@ pub use layout::{
     ImageBuilder,
 };
 
+pub use registry::{TestRegistry, REGISTRY_BINARY};
 pub use scantrail_model::Digest;
 
 /// Media types written into manifests and indexes.

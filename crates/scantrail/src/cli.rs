@@ -78,10 +78,31 @@ pub struct ImageArgs {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Image source: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF], or a path.
+    /// Image source: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF], a path,
+    /// or a registry image as docker://REFERENCE or REGISTRY/REPOSITORY:TAG, NAME@DIGEST, or a
+    /// Docker Hub name with a tag such as alpine:3.19.
     pub source: String,
 
     #[command(flatten)]
+
+    /// User name for the registry of a registry image (default: the credentials that
+    /// `docker login` stored in $DOCKER_CONFIG/config.json or ~/.docker/config.json).
+    #[arg(long, requires = "password_stdin")]
+    pub username: Option<String>,
+
+    /// Read the registry password or token for --username from standard input.
+    #[arg(long, requires = "username")]
+    pub password_stdin: bool,
+
+    /// Reach this registry (HOST or HOST:PORT) over plain HTTP instead of HTTPS; repeatable.
+    /// Loopback registries (127.0.0.0/8, ::1, localhost) always use plain HTTP.
+    #[arg(long, value_name = "HOST")]
+    pub insecure_registry: Vec<String>,
+
+    /// Read every layer from the image source instead of the layer cache in
+    /// $SCANTRAIL_HOME/cache/layers, and write no cache entries.
+    #[arg(long)]
+    pub no_cache: bool,
     pub image: ImageArgs,
 }
 
@@ -107,7 +128,8 @@ pub struct DiffArgs {
 
 #[derive(Debug, Args)]
 pub struct GateArgs {
-    /// An image source to scan now, or a stored scan: scan id, REPO:TAG, REPO@DIGEST or digest.
+    /// An image source to scan now (oci:, oci-archive:, docker-archive:, docker:// or a path),
+    /// or a stored scan: scan id, REPO:TAG, REPO@DIGEST or digest.
     pub target: String,
 
     /// Lowest severity that fails the gate.

@@ -30,9 +30,10 @@ pub fn run(cli: &Cli, args: &GateArgs) -> Result<Outcome> {
 }
 
 /// Returns whether the gate target is an image source to scan rather than a stored scan, because
-/// it names a transport (`oci:`, `oci-archive:`, `docker-archive:`) or an existing path.
+/// it names a transport (`oci:`, `oci-archive:`, `docker-archive:`, `docker://`) or an existing
+/// path. A bare registry reference such as `app:1.2` reads as a stored scan.
 fn looks_like_source(target: &str) -> bool {
-    ["oci:", "oci-archive:", "docker-archive:"].iter().any(|prefix| target.starts_with(prefix))
+    ["oci:", "oci-archive:", "docker-archive:", "docker://"].iter().any(|prefix| target.starts_with(prefix))
         || (std::path::Path::new(target).exists() && ImageSource::parse(target).is_ok())
 }
 

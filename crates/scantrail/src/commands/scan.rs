@@ -1,11 +1,12 @@
 //! `scantrail scan`: read an image, find its packages, match them, record the scan.
 
+use std::io::Read as _;
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use chrono::Utc;
 use scantrail_advisory::{Advisory, Snapshot};
-use scantrail_image::{ImageSource, Limits, Platform, ReadOptions};
+use scantrail_image::{Credentials, ImageSource, LayerCache, Limits, Platform, ReadOptions, RegistryOptions};
 use scantrail_model::{RepositoryTag, Scan, ScanId, ScanKind};
 use scantrail_report::{render_scan, ScanReport};
 use scantrail_store::HistoryStore;
@@ -30,6 +31,9 @@ pub fn scan_source(cli: &Cli, store: &mut dyn HistoryStore, source: &str, image_
     let record_as = image_args.tag.as_deref().map(RepositoryTag::parse).transpose().context("invalid --tag")?;
     let snapshot = load_current_snapshot(store)?;
 
+    let registry = registry_options(image_args)?;
+    let cache = layer_cache(image_args)?;
+
     let progress = LayerProgress::new(context::show_progress(cli));
     let capture = |path: &str| scantrail_inventory::wants(path);
     let options = ReadOptions {
@@ -38,10 +42,16 @@ pub fn scan_source(cli: &Cli, store: &mut dyn HistoryStore, source: &str, image_
         capture_by_content: &scantrail_inventory::wants_content,
         limits: Limits::default(),
         progress: &progress,
+        registry: &registry,
+        cache: cache.as_ref(),
     };
     let image = scantrail_image::read_image(&source, &options);
     progress.finish();
     let image = image.with_context(|| format!("failed to read image {source}"))?;
+    if cache.is_some() {
+        let total = image.stats.layers_from_cache + image.stats.layers_read;
+        tracing::info!("{} of {total} layers from cache", image.stats.layers_from_cache);
+    }
 
     let inventory = scantrail_inventory::catalog(&image.files).with_context(|| format!("failed to list the packages of image {source}"))?;
     let findings = scantrail_matcher::match_inventory(&inventory, &snapshot);
@@ -77,6 +87,35 @@ pub fn scan_source(cli: &Cli, store: &mut dyn HistoryStore, source: &str, image_
 }
 
 /// `scantrail <version>`, recorded with every scan.
+/// Builds the registry options from `--username`, `--password-stdin` and `--insecure-registry`.
+fn registry_options(image_args: &ImageArgs) -> Result<RegistryOptions> {
+    let credentials = match &image_args.username {
+        Some(username) if image_args.password_stdin => {
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password).context("failed to read the registry password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            if password.is_empty() {
+                bail!("--password-stdin read an empty password; pipe the password or token into scantrail");
+            }
+            Some(Credentials { username: username.clone(), password })
+        }
+        _ => None,
+    };
+    Ok(RegistryOptions { credentials, insecure_registries: image_args.insecure_registry.clone(), ..RegistryOptions::new() })
+}
+
+/// Returns the layer cache in `$SCANTRAIL_HOME/cache/layers`, or `None` with `--no-cache`.
+fn layer_cache(image_args: &ImageArgs) -> Result<Option<LayerCache>> {
+    if image_args.no_cache {
+        return Ok(None);
+    }
+    let dir = context::home_dir()?.join("cache").join("layers");
+    // The scanner version is part of the key too, so a new release never reuses captures made
+    // by an older one even when the capture rules' version was not changed.
+    let rules = format!("{}+capture-rules-{}", scanner_version(), scantrail_inventory::CAPTURE_RULES_VERSION);
+    Ok(Some(LayerCache::new(dir, rules)))
+}
+
 pub fn scanner_version() -> String {
     format!("scantrail {}", env!("CARGO_PKG_VERSION"))
 }
@@ -120,6 +159,9 @@ fn repository_and_tag(source: &ImageSource, ref_name: Option<&str>, record_as: O
     };
     match source {
         ImageSource::DockerArchive { path, .. } => match ref_name.map(RepositoryTag::parse) {
+        // The reference's tag is recorded, so the history shows which digest the tag pointed to
+        // at scan time. A reference by digest alone records no tag.
+        ImageSource::Registry(reference) => Ok((reference.name(), reference.tag.clone())),
             Some(Ok(reference)) => Ok((reference.repository, reference.tag)),
             _ => Ok((path_repository(path), None)),
         },
