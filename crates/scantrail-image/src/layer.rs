@@ -364,7 +364,7 @@ fn read_captured(
 
 /// Reads the first [`SNIFF_LENGTH`] bytes of a file that `capture` rejected and, when
 /// `capture_by_content` selects it, the rest. A selected file that does not fit the limits is
-/// skipped with a log, so that a large binary never fails the read.
+/// skipped with a log and returns `None`, so only an I/O error fails the read.
 fn read_optional_capture(
     entry: &mut impl Read,
     path: &str,

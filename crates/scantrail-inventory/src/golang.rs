@@ -3,10 +3,10 @@
 //!
 //! The build information starts with the 14-byte magic `\xff Go buildinf:` at a 16-byte
 //! aligned offset near the start of the data segment (the `.go.buildinfo` section of an ELF
-//! file). Byte 14 is the pointer size and byte 15 holds flags. Since Go 1.18 the flag `2` means
-//! that the two strings follow the 32-byte header inline, each prefixed by its length as an
-//! unsigned varint. Before Go 1.18 the header holds two pointers, in the byte order flag `1`
-//! selects, to Go string headers (data pointer, length) elsewhere in the file. This follows
+//! file). Byte 14 is the pointer size and byte 15 contains flags. Since Go 1.18 the flag `2`
+//! means that the two strings follow the 32-byte header inline, each prefixed by its length as
+//! an unsigned varint. Before Go 1.18 the header contains two pointers, in the byte order flag
+//! `1` selects, to Go string headers (data pointer, length) elsewhere in the file. This follows
 //! `debug/buildinfo` in the Go 1.19 standard library.
 
 use object::{Object, ObjectSection, ObjectSegment, SegmentFlags};
@@ -168,7 +168,7 @@ fn read_go_string<'data>(file: &object::File<'data>, address: u64, pointer_size:
 }
 
 /// Returns `length` bytes of the file's loaded image at virtual address `address`, when one
-/// segment holds all of them in the file.
+/// segment contains all of them in the file.
 fn read_at_address<'data>(file: &object::File<'data>, address: u64, length: u64) -> Option<&'data [u8]> {
     file.segments().find_map(|segment| segment.data_range(address, length).ok().flatten())
 }
@@ -247,10 +247,11 @@ impl Module {
     }
 }
 
-/// Converts a Go toolchain version to the SemVer form that Go vulnerability records use for
-/// the `stdlib` package: `go1.19.8` becomes `v1.19.8`, `go1.20` becomes `v1.20.0` and
-/// `go1.21rc2` becomes `v1.21.0-rc.2`. Returns `None` for development builds (`devel …`). A
-/// suffix after a space, such as ` X:boringcrypto`, is ignored.
+/// Converts a Go toolchain version to a Go module version, the scheme by which Go vulnerability
+/// records order the `stdlib` package (their OSV ranges omit the `v`): `go1.19.8` becomes
+/// `v1.19.8`, `go1.20` becomes `v1.20.0` and `go1.21rc2` becomes `v1.21.0-rc.2`. Returns
+/// `None` for development builds (`devel …`). A suffix after a space, such as
+/// ` X:boringcrypto`, is ignored.
 fn stdlib_version(go_version: &str) -> Option<String> {
     let token = go_version.split_whitespace().next()?;
     let number = token.strip_prefix("go")?;
@@ -402,7 +403,8 @@ pub(crate) mod tests {
 
     #[test]
     fn magic_is_found_without_section_name() {
-        // A stripped binary may lack section headers; the first writable segment is searched.
+        // Without a `.go.buildinfo` section, as in a binary whose section headers were stripped,
+        // the first writable segment is searched.
         let mut data = vec![0u8; 48];
         data.extend(inline_build_info("go1.21.0", &framed("mod\texample.com/x\tv1.0.0\t\n")));
         let elf = ElfBuilder::new().section(".data", 0x700000, &data).build();
