@@ -57,6 +57,17 @@ pub struct ExportSummary {
 /// repository must have a working tree without uncommitted changes, because the export checks
 /// out its last commit there.
 pub fn export_git(dir: &Path, lines: &[LineHistory<'_>]) -> Result<ExportSummary, ExportError> {
+    export_git_with_causes(dir, lines, &|_, _| None)
+}
+
+/// Exports like [`export_git`], appending to each commit subject the text that `causes`
+/// returns for the scan and the previous scan of its line, for example
+/// `74 package_downgraded`.
+pub fn export_git_with_causes(
+    dir: &Path,
+    lines: &[LineHistory<'_>],
+    causes: &dyn Fn(&Scan, Option<&Scan>) -> Option<String>,
+) -> Result<ExportSummary, ExportError> {
     let repository = open_or_init(dir)?;
     check_clean(&repository, dir)?;
 
@@ -95,7 +106,7 @@ pub fn export_git(dir: &Path, lines: &[LineHistory<'_>]) -> Result<ExportSummary
     for (scan, previous, _) in pending {
         let folder = &folders[scan.repository.as_str()];
         tree_id = write_scan_tree(&repository, dir, tree_id, folder, scan, previous)?;
-        let subject = subject(scan, previous);
+        let subject = subject(scan, previous, causes(scan, previous));
         let message = format!("{subject}\n\n{}", body(scan, previous));
         let commit = write_commit(&repository, dir, tree_id, head, scan, &message)?;
         tracing::debug!(commit = %commit, scan = %scan.id, "exported a scan");
@@ -251,21 +262,22 @@ fn write_commit(repository: &Repository, dir: &Path, tree: Oid, parent: Option<O
         .context(dir, &format!("commit scan {}", scan.id))
 }
 
-/// `registry.example.com/shop/app:v1.2 +74 -2`: the scan's reference and its change against the
-/// previous scan of the line.
-fn subject(scan: &Scan, previous: Option<&Scan>) -> String {
+/// Formats `registry.example.com/shop/app:v1.2 +74 -2 (74 package_downgraded)`: the scan's
+/// reference, its change against the previous scan of the line, and the causes when given.
+fn subject(scan: &Scan, previous: Option<&Scan>, causes: Option<String>) -> String {
     let name = match &scan.tag {
         Some(tag) => format!("{}:{tag}", scan.repository),
         None => format!("{}@{}", scan.repository, scan.manifest_digest),
     };
     let (introduced, fixed) = change(scan, previous);
-    // TODO: append cause counts ("(74 package_downgraded)") once diff causes are available
-    // from the history crate.
-    let kind = match scan.kind.as_str() {
-        "scan" => String::new(),
-        other => format!(" ({other})"),
-    };
-    format!("{name} +{introduced} -{fixed}{kind}")
+    let mut subject = format!("{name} +{introduced} -{fixed}");
+    if let Some(causes) = causes.filter(|causes| !causes.is_empty()) {
+        subject.push_str(&format!(" ({causes})"));
+    }
+    if scan.kind.as_str() != "scan" {
+        subject.push_str(&format!(" [{}]", scan.kind.as_str()));
+    }
+    subject
 }
 
 fn body(scan: &Scan, previous: Option<&Scan>) -> String {

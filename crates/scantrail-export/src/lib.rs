@@ -17,7 +17,7 @@ mod error;
 mod git;
 
 pub use error::ExportError;
-pub use git::{export_git, ExportSummary, ExportedCommit, LineHistory};
+pub use git::{export_git, export_git_with_causes, ExportSummary, ExportedCommit, LineHistory};
 
 /// The trailer that names the scan a commit exports.
 pub const SCAN_ID_TRAILER: &str = "Scantrail-Scan-Id";

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::{DateTime, TimeZone, Utc};
 use git2::{Oid, Repository, Sort};
-use scantrail_export::{export_git, ExportError, LineHistory};
+use scantrail_export::{export_git, export_git_with_causes, ExportError, LineHistory};
 use scantrail_model::{Digest, Finding, Inventory, Package, Scan, ScanId, ScanKind};
 use tempfile::TempDir;
 
@@ -95,14 +95,14 @@ fn export_one_commit_per_scan() {
     assert_eq!(summary.commits.len(), 3);
     assert_eq!(summary.branch, "refs/heads/main");
 
-    let made = commits(&target);
-    assert_eq!(made.len(), 3);
-    let order: Vec<&str> = made.iter().map(|(_, _, message, _)| message.lines().next().unwrap()).collect();
+    let recorded = commits(&target);
+    assert_eq!(recorded.len(), 3);
+    let order: Vec<&str> = recorded.iter().map(|(_, _, message, _)| message.lines().next().unwrap()).collect();
     assert_eq!(
         order,
         ["registry.example.com/shop/app:v1.0 +2 -0", "registry.example.com/shop/api:v1 +0 -0", "registry.example.com/shop/app:v1.1 +0 -1"]
     );
-    for ((_, seconds, message, _), scan) in made.iter().zip([&scans[0], &scans[1], &scans[2]]) {
+    for ((_, seconds, message, _), scan) in recorded.iter().zip([&scans[0], &scans[1], &scans[2]]) {
         assert_eq!(*seconds, scan.scanned_at.timestamp(), "commit time is the scan time");
         assert!(message.contains(&format!("Scantrail-Scan-Id: {}", scan.id)), "{message}");
     }
@@ -191,4 +191,16 @@ fn export_rejects_directory_with_other_files() {
     std::fs::write(dir.path().join("report.txt"), "not a repository").unwrap();
     let error = export_git(dir.path(), &lines(&history())).unwrap_err();
     assert!(matches!(error, ExportError::NotARepository { .. }), "{error}");
+}
+
+#[test]
+fn export_appends_causes_to_subject() {
+    let dir = TempDir::new().unwrap();
+    let scans = history();
+    let causes = |scan: &Scan, previous: Option<&Scan>| previous.map(|_| format!("{} package_upgraded", scan.findings.len()));
+    export_git_with_causes(dir.path(), &lines(&scans), &causes).unwrap();
+
+    let subjects: Vec<String> = commits(dir.path()).into_iter().map(|(_, _, message, _)| message.lines().next().unwrap().to_string()).collect();
+    assert_eq!(subjects[0], "registry.example.com/shop/app:v1.0 +2 -0", "a first scan has nothing to compare");
+    assert_eq!(subjects[2], "registry.example.com/shop/app:v1.1 +0 -1 (1 package_upgraded)");
 }

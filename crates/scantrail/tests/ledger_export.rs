@@ -96,7 +96,8 @@ fn verify_names_deleted_scan() {
     assert!(String::from_utf8_lossy(&output.stdout).contains(&ids[1]), "the table names the removed scan");
 }
 
-/// A zstd frame of `bytes` stored raw (block type 0), so that the test needs no zstd library.
+/// Builds a zstd frame of `bytes` stored raw (block type 0), so that the test needs no zstd
+/// library.
 fn zstd_frame_of(bytes: &[u8]) -> Vec<u8> {
     let mut frame = vec![0x28, 0xb5, 0x2f, 0xfd];
     // Frame header: single segment, 1-byte content size.
@@ -141,7 +142,7 @@ fn export_git_twice_adds_new_scan() {
     let commits = exported_commits(&export);
     assert_eq!(commits.len(), 2);
     assert_eq!(commits[0].1, "registry.example.com/shop/app:v1.0 +7 -0");
-    assert_eq!(commits[1].1, "registry.example.com/shop/app:v1.1 +0 -4");
+    assert_eq!(commits[1].1, "registry.example.com/shop/app:v1.1 +0 -4 (4 package_upgraded)");
     let log = env.json(&["log", REPO]);
     let scan_times: Vec<i64> = log["scans"]
         .as_array()
