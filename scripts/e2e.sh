@@ -136,3 +136,107 @@ for alpine in 3.10 3.11; do
 done
 step "alpine e2e passed"
 # ---- end of the Alpine block ----
+
+# ---- Remediation, metrics, ledger and Git export (block owned by the remediation work) ----
+# Scans v1.2 as the third version of the demo line, then checks `metrics` against counts computed
+# here from the three scan reports, `verify` on the intact store and on a copy with an edited tag,
+# and `export git` (one commit per scan at the scan time, the second export adding only the new
+# scan). Git is read with the git program only to check what scantrail wrote.
+step "scan v1.2"
+"$scantrail" scan "oci:$fixtures/images/demo-oci:v1.2" --tag "$repo_name:v1.2" --format json > "$work/scan-v1.2.json"
+
+step "remediate"
+"$scantrail" remediate "$repo_name" GHSA-x84v-xcm2-53pg --action patched --note "requests upgraded to 2.20.0" \
+  --by e2e --format json > "$work/remediation.json"
+"$python" - "$work/remediation.json" "$work/scan-v1.1.json" << 'CHECK'
+import json, sys
+record = json.load(open(sys.argv[1]))["remediation"]
+v11 = json.load(open(sys.argv[2]))["scan"]
+print(f"remediation of {record['vulnerability_id']} linked to {record['left_scan']}", file=sys.stderr)
+assert record["vulnerability_id"] == "CVE-2018-18074", record
+assert record["left_scan"] == v11["id"], "requests 2.19.1 left the line in v1.1"
+CHECK
+"$scantrail" log "$repo_name"
+
+step "metrics"
+"$scantrail" metrics "$repo_name" --chart "$work/chart.svg"
+"$scantrail" metrics "$repo_name" --format json > "$work/metrics.json"
+"$python" - "$work/metrics.json" "$work/scan-v1.0.json" "$work/scan-v1.1.json" "$work/scan-v1.2.json" << 'CHECK'
+import json, sys
+from datetime import datetime
+metrics = json.load(open(sys.argv[1]))
+scans = [json.load(open(path)) for path in sys.argv[2:]]
+def key(finding):
+    return (finding["vulnerability_id"], finding["package"]["ecosystem"], finding["package"]["name"])
+def when(scan):
+    return datetime.fromisoformat(scan["scan"]["scanned_at"].replace("Z", "+00:00")).timestamp()
+# Walk the line: a finding's clock starts where it appears and stops at the first scan without it.
+first_seen, durations = {}, []
+for scan in scans:
+    present = {key(f): f["severity"] for f in scan["findings"]}
+    for gone in [k for k in first_seen if k not in present]:
+        durations.append(when(scan) - first_seen.pop(gone))
+    for k in present:
+        first_seen.setdefault(k, when(scan))
+newest = {key(f): f["severity"] for f in scans[-1]["findings"]}
+total = metrics["total"]
+print(f"metrics: {total['remediated']} remediated (expected {len(durations)}), {total['open']} open "
+      f"(expected {len(newest)}), mean {total['mean_seconds']} s", file=sys.stderr)
+assert total["remediated"] == len(durations)
+assert total["open"] == len(newest)
+assert abs(total["mean_seconds"] - sum(durations) / len(durations)) <= 2, "scan times in reports have whole seconds"
+for row in metrics["severities"]:
+    expected = sum(1 for severity in newest.values() if severity == row["severity"])
+    assert row["open"] == expected, (row["severity"], row["open"], expected)
+CHECK
+grep -q '<svg' "$work/chart.svg"
+
+step "verify"
+"$scantrail" verify
+cp -r "$SCANTRAIL_HOME" "$work/tampered"
+"$python" - "$work/tampered/history.db" << 'TAMPER'
+import sqlite3, sys
+connection = sqlite3.connect(sys.argv[1])
+connection.execute("UPDATE scans SET tag = 'v1.1-edited' WHERE tag = 'v1.1'")
+connection.commit()
+TAMPER
+set +e
+SCANTRAIL_HOME=$work/tampered "$scantrail" verify --format json > "$work/verify-tampered.json"
+tampered=$?
+set -e
+"$python" - "$work/verify-tampered.json" "$work/scan-v1.1.json" "$tampered" << 'CHECK'
+import json, sys
+report = json.load(open(sys.argv[1]))
+v11 = json.load(open(sys.argv[2]))["scan"]["id"]
+named = [(p["kind"], p["scan_id"]) for p in report["problems"]]
+print(f"verify on the edited copy: exit {sys.argv[3]}, problems {named}", file=sys.stderr)
+assert sys.argv[3] == "1"
+assert named == [("changed", v11)], named
+CHECK
+
+step "export git"
+"$scantrail" export git "$work/export" --repository "$repo_name"
+"$scantrail" scan "oci:$fixtures/images/demo-oci:v1.2" --tag "$repo_name:latest" > /dev/null
+"$scantrail" export git "$work/export" --repository "$repo_name" --format json > "$work/export-again.json"
+"$scantrail" log "$repo_name" --format json > "$work/log.json"
+git -C "$work/export" log --reverse --format='%ct%x09%s%x09%(trailers:key=Scantrail-Scan-Id,valueonly,separator=)' > "$work/export-log.tsv"
+"$python" - "$work/log.json" "$work/export-log.tsv" "$work/export-again.json" << 'CHECK'
+import json, sys
+from datetime import datetime
+scans = list(reversed(json.load(open(sys.argv[1]))["scans"]))
+commits = [line.split("\t") for line in open(sys.argv[2]).read().splitlines()]
+again = json.load(open(sys.argv[3]))
+print(f"export: {len(commits)} commits for {len(scans)} scans; the second export added {len(again['commits'])}", file=sys.stderr)
+assert len(again["commits"]) == 1, "the second export adds only the new scan"
+assert len(commits) == len(scans)
+for scan, (seconds, subject, scan_id) in zip(scans, commits):
+    scanned = int(datetime.fromisoformat(scan["scanned_at"].replace("Z", "+00:00")).timestamp())
+    assert int(seconds) == scanned, (subject, seconds, scanned)
+    assert scan_id.strip() == scan["id"], (subject, scan_id)
+    introduced = scan["introduced"] if scan["introduced"] is not None else scan["counts"]["total"]
+    fixed = scan["fixed"] or 0
+    assert f" +{introduced} -{fixed}" in subject, (subject, introduced, fixed)
+    print(f"  {subject}", file=sys.stderr)
+CHECK
+step "remediation, metrics, ledger and export e2e passed"
+# ---- end of the remediation block ----
