@@ -89,7 +89,8 @@ impl LayerCache {
     }
 
     /// Writes the changeset of `layer` atomically: to a temporary file in the cache directory,
-    /// then renamed over the final name.
+    /// then renamed over the final name. The file is not fsynced, because a file torn by a crash
+    /// fails its checksum on load and the layer is then read from the source again.
     pub(crate) fn store(&self, layer: &Digest, diff_id: &Digest, changes: &[Change]) -> std::io::Result<()> {
         let mut body = Vec::new();
         body.extend_from_slice(MAGIC);
@@ -109,7 +110,6 @@ impl LayerCache {
             let mut file = std::fs::File::create(&temporary)?;
             file.write_all(&body)?;
             file.write_all(&checksum)?;
-            file.sync_all()?;
             std::fs::rename(&temporary, &final_path)
         })();
         if written.is_err() {

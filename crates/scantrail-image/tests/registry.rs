@@ -377,3 +377,29 @@ fn tampered_blob_is_rejected() {
         other => panic!("expected DigestMismatch, got {other}"),
     }
 }
+
+#[test]
+fn layer_cache_keeps_content_captures() {
+    let home = tempfile::tempdir().unwrap();
+    let cache = LayerCache::new(home.path().join("layers"), "test-rules-1");
+    let builder = ImageBuilder::new().layer(Layer::new().file("usr/bin/tool", b"\x7fELF binary").file("usr/bin/script", "#!/bin/sh"));
+    let dir = layout(&builder, "v1");
+    let source = ImageSource::parse(&format!("oci:{}:v1", dir.path().display())).unwrap();
+    let registry = test_options();
+    let only_os_release = |path: &str| path == "etc/os-release";
+    let elf = |_: &str, head: &[u8]| head.starts_with(b"\x7fELF");
+    let options = ReadOptions {
+        capture: &only_os_release,
+        capture_by_content: &elf,
+        registry: &registry,
+        cache: Some(&cache),
+        ..ReadOptions::default()
+    };
+
+    let cold = read_image(&source, &options).unwrap();
+    let warm = read_image(&source, &options).unwrap();
+    assert_eq!(warm.stats.layers_from_cache, 1);
+    assert_eq!(warm.files.read("usr/bin/tool"), Some(&b"\x7fELF binary"[..]));
+    assert_eq!(cold.files.read("usr/bin/tool"), warm.files.read("usr/bin/tool"));
+    assert_eq!(warm.files.get("usr/bin/script").unwrap().content, None);
+}

@@ -44,7 +44,9 @@ fn layer_with_wrong_digest_is_rejected() {
     let layer = &built.layer_digests[1];
     corrupt_blob(&broken, layer);
 
-    let output = env.run(&["scan", &format!("oci:{}:v1.1", broken.display()), "--tag", &format!("{REPO}:v1.1")]);
+    // The v1.0 scan cached this layer by digest, and a cached layer's blob is not read again.
+    let source = format!("oci:{}:v1.1", broken.display());
+    let output = env.run(&["scan", &source, "--tag", &format!("{REPO}:v1.1"), "--no-cache"]);
     assert_error(&output, &[&layer.to_string()]);
     assert_eq!(env.scan_count(), 1);
 }
