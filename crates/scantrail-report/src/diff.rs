@@ -1,13 +1,14 @@
 //! The difference between two scans (`diff`).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use comfy_table::Cell;
-use scantrail_history::{PackageChange, ScanDiff};
-use scantrail_model::{Finding, Package, Scan};
+use scantrail_history::{Attribution, Cause, ExplainedDiff, PackageChange, ScanDiff};
+use scantrail_model::{Digest, Finding, Package, Scan};
 use serde::Serialize;
 
-use crate::table::{findings_table, new_table, trim_lines, CountsJson};
+use crate::table::{new_table, severity_cell_with_source, trim_lines, CountsJson};
 use crate::{to_json, Format, Style};
 
 #[derive(Serialize)]
@@ -38,13 +39,53 @@ struct DiffSummary {
     packages_added: usize,
     packages_removed: usize,
     packages_changed: usize,
+    /// Introduced and fixed findings per cause, every cause listed.
+    causes: BTreeMap<&'static str, usize>,
+    /// Introduced findings that an earlier image of the line had and a later one lost.
+    reintroduced: usize,
+    /// Whether advisory causes could be separated by re-matching.
+    rematched: bool,
 }
 
 #[derive(Serialize)]
 struct DiffFindings<'a> {
-    introduced: &'a [Finding],
-    fixed: &'a [Finding],
+    introduced: Vec<ExplainedFinding<'a>>,
+    fixed: Vec<ExplainedFinding<'a>>,
     unchanged: &'a [Finding],
+}
+
+/// A finding of the diff with its cause; the finding's own fields come first.
+#[derive(Serialize)]
+struct ExplainedFinding<'a> {
+    #[serde(flatten)]
+    finding: &'a Finding,
+    cause: Cause,
+    reintroduced: bool,
+    cause_detail: CauseDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct CauseDetail<'a> {
+    base_versions: &'a [String],
+    target_versions: &'a [String],
+    advisory_ids: &'a [String],
+}
+
+fn explained<'a>(findings: &'a [Finding], attributions: &'a [Attribution]) -> Vec<ExplainedFinding<'a>> {
+    findings
+        .iter()
+        .zip(attributions)
+        .map(|(finding, attribution)| ExplainedFinding {
+            finding,
+            cause: attribution.cause,
+            reintroduced: attribution.reintroduced,
+            cause_detail: CauseDetail {
+                base_versions: &attribution.base_versions,
+                target_versions: &attribution.target_versions,
+                advisory_ids: &attribution.advisory_ids,
+            },
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -72,8 +113,10 @@ fn label(scan: &Scan) -> String {
     }
 }
 
-/// Renders the difference from `base` to `target`.
-pub fn render_diff(base: &Scan, target: &Scan, diff: &ScanDiff, style: Style) -> String {
+/// Renders the difference from `base` to `target` with the cause of each introduced and fixed
+/// finding.
+pub fn render_diff(base: &Scan, target: &Scan, explained_diff: &ExplainedDiff, style: Style) -> String {
+    let diff = &explained_diff.diff;
     match style.format {
         Format::Json => to_json(&DiffDocument {
             schema: "scantrail.diff/v1",
@@ -86,19 +129,27 @@ pub fn render_diff(base: &Scan, target: &Scan, diff: &ScanDiff, style: Style) ->
                 packages_added: diff.packages_added.len(),
                 packages_removed: diff.packages_removed.len(),
                 packages_changed: diff.packages_changed.len(),
+                causes: explained_diff.cause_counts().into_iter().map(|(cause, count)| (cause.as_str(), count)).collect(),
+                reintroduced: explained_diff.introduced.iter().filter(|a| a.reintroduced).count(),
+                rematched: explained_diff.rematched,
             },
-            findings: DiffFindings { introduced: &diff.introduced, fixed: &diff.fixed, unchanged: &diff.unchanged },
+            findings: DiffFindings {
+                introduced: explained(&diff.introduced, &explained_diff.introduced),
+                fixed: explained(&diff.fixed, &explained_diff.fixed),
+                unchanged: &diff.unchanged,
+            },
             packages: DiffPackages {
                 added: &diff.packages_added,
                 removed: &diff.packages_removed,
                 changed: &diff.packages_changed,
             },
         }),
-        Format::Table => render_table(base, target, diff, style.color),
+        Format::Table => render_table(base, target, explained_diff, style.color),
     }
 }
 
-fn render_table(base: &Scan, target: &Scan, diff: &ScanDiff, color: bool) -> String {
+fn render_table(base: &Scan, target: &Scan, explained_diff: &ExplainedDiff, color: bool) -> String {
+    let diff: &ScanDiff = &explained_diff.diff;
     let mut out = String::new();
     let _ = writeln!(out, "Base       {}", label(base));
     let _ = writeln!(out, "Target     {}", label(target));
@@ -117,9 +168,31 @@ fn render_table(base: &Scan, target: &Scan, diff: &ScanDiff, color: bool) -> Str
         diff.packages_changed.len()
     );
 
-    for (title, findings) in [("Introduced findings", &diff.introduced), ("Fixed findings", &diff.fixed)] {
+    let causes: Vec<String> = explained_diff
+        .cause_counts()
+        .into_iter()
+        .filter(|(_, count)| *count > 0)
+        .map(|(cause, count)| format!("{count} {cause}"))
+        .collect();
+    if !causes.is_empty() {
+        let _ = writeln!(out, "Causes     {}", causes.join(", "));
+    }
+    if !explained_diff.rematched {
+        let _ = writeln!(
+            out,
+            "Note       advisory snapshot {} or {} is not in the history store, so changes that come from advisories show as unknown",
+            base.advisory_snapshot.short(),
+            target.advisory_snapshot.short()
+        );
+    }
+
+    let sections = [
+        ("Introduced findings", &diff.introduced, &explained_diff.introduced),
+        ("Fixed findings", &diff.fixed, &explained_diff.fixed),
+    ];
+    for (title, findings, attributions) in sections {
         if !findings.is_empty() {
-            let _ = write!(out, "\n{title}\n{}", findings_table(findings, color));
+            let _ = write!(out, "\n{title}\n{}", caused_findings_table(findings, attributions, color));
         }
     }
 
@@ -143,4 +216,26 @@ fn render_table(base: &Scan, target: &Scan, diff: &ScanDiff, color: bool) -> Str
         let _ = write!(out, "\nPackage changes\n{}", trim_lines(&table.to_string()));
     }
     out
+}
+
+/// Renders findings with their causes: severity, id, package, installed and fixed version, layer,
+/// cause. A finding that came back after leaving the line is marked `(reintroduced)`.
+fn caused_findings_table(findings: &[Finding], attributions: &[Attribution], color: bool) -> String {
+    let mut table = new_table(&["SEVERITY", "VULNERABILITY", "PACKAGE", "INSTALLED", "FIXED", "LAYER", "CAUSE"], color);
+    for (finding, attribution) in findings.iter().zip(attributions) {
+        let mut cause = attribution.cause.as_str().to_string();
+        if attribution.reintroduced {
+            cause.push_str(" (reintroduced)");
+        }
+        table.add_row(vec![
+            severity_cell_with_source(finding.severity, finding.severities.first().map(|s| s.source.as_str()), color),
+            Cell::new(&finding.vulnerability_id),
+            Cell::new(format!("{} ({})", finding.package.name, finding.package.ecosystem)),
+            Cell::new(&finding.package.version),
+            Cell::new(if finding.fixed_versions.is_empty() { "-".to_string() } else { finding.fixed_versions.join(", ") }),
+            Cell::new(finding.layer.as_ref().map(Digest::short).unwrap_or("-")),
+            Cell::new(cause),
+        ]);
+    }
+    trim_lines(&table.to_string())
 }

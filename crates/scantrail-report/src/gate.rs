@@ -18,10 +18,20 @@ struct GateDocument<'a> {
     scan: ScanHeader<'a>,
     violations: &'a [Finding],
     ignored_unfixed: usize,
+    /// Problems that do not change the decision, such as an immutable tag that moved.
+    warnings: &'a [GateWarning],
 }
 
-/// Renders a gate decision with the findings that violate it.
-pub fn render_gate(scan: &Scan, stored: bool, gate: &SeverityGate, outcome: &GateOutcome, style: Style) -> String {
+/// A problem the gate reports without failing on it.
+#[derive(Clone, Debug, Serialize)]
+pub struct GateWarning {
+    /// A stable name for scripts: `immutable_tag_moved`.
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Renders a gate decision with the findings that violate it and the warnings beside it.
+pub fn render_gate(scan: &Scan, stored: bool, gate: &SeverityGate, outcome: &GateOutcome, warnings: &[GateWarning], style: Style) -> String {
     match style.format {
         Format::Json => to_json(&GateDocument {
             schema: "scantrail.gate/v1",
@@ -30,6 +40,7 @@ pub fn render_gate(scan: &Scan, stored: bool, gate: &SeverityGate, outcome: &Gat
             scan: ScanHeader::of(scan, stored),
             violations: &outcome.violations,
             ignored_unfixed: outcome.ignored_unfixed,
+            warnings,
         }),
         Format::Table => {
             let mut out = crate::scan::scan_header_lines(scan, stored);
@@ -47,6 +58,9 @@ pub fn render_gate(scan: &Scan, stored: bool, gate: &SeverityGate, outcome: &Gat
             }
             if outcome.ignored_unfixed > 0 {
                 let _ = writeln!(out, "({} finding(s) without a fix ignored)", outcome.ignored_unfixed);
+            }
+            for warning in warnings {
+                let _ = writeln!(out, "warning: {}", warning.message);
             }
             out
         }

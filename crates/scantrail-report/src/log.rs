@@ -14,6 +14,8 @@ pub struct LogEntry<'a> {
     pub scan: &'a Scan,
     /// Findings introduced and fixed since the previous scan, `None` for the first scan.
     pub change: Option<(usize, usize)>,
+    /// Whether this scan saw its tag, an immutable one, at a new digest.
+    pub tag_moved: bool,
 }
 
 #[derive(Serialize)]
@@ -34,6 +36,7 @@ struct LogScan<'a> {
     counts: CountsJson,
     introduced: Option<usize>,
     fixed: Option<usize>,
+    tag_moved: bool,
     /// Remediation records linked to this scan, where their vulnerability left the line.
     remediations: Vec<RemediationJson<'a>>,
 }
@@ -44,6 +47,16 @@ struct LogDocumentWithPending<'a> {
     log: LogDocument<'a>,
     /// Remediation records whose vulnerability the newest scan still has.
     pending_remediations: Vec<RemediationJson<'a>>,
+}
+
+/// The scan's tag, marked `(moved)` when this scan saw an immutable tag at a new digest.
+fn tag_cell(entry: &LogEntry<'_>) -> String {
+    let tag = entry.scan.tag.as_deref().unwrap_or("-");
+    if entry.tag_moved {
+        format!("{tag} (moved)")
+    } else {
+        tag.to_string()
+    }
 }
 
 pub(crate) fn format_time(time: &DateTime<Utc>) -> String {
@@ -80,6 +93,7 @@ pub fn render_log_with_remediations(repository: &str, entries: &[LogEntry<'_>], 
                     counts: CountsJson::of(&entry.scan.findings),
                     introduced: entry.change.map(|c| c.0),
                     fixed: entry.change.map(|c| c.1),
+                    tag_moved: entry.tag_moved,
                     remediations: linked_to(entry.scan).into_iter().map(RemediationJson::of).collect(),
                 })
                 .collect(),
@@ -102,7 +116,7 @@ pub fn render_log_with_remediations(repository: &str, entries: &[LogEntry<'_>], 
                 let mut cells = vec![
                     Cell::new(entry.scan.id.short()),
                     Cell::new(format_time(&entry.scan.scanned_at)),
-                    Cell::new(entry.scan.tag.as_deref().unwrap_or("-")),
+                    Cell::new(tag_cell(entry)),
                     Cell::new(entry.scan.manifest_digest.short()),
                     Cell::new(entry.scan.kind.as_str()),
                     Cell::new(counts.critical),
@@ -119,6 +133,13 @@ pub fn render_log_with_remediations(repository: &str, entries: &[LogEntry<'_>], 
                 table.add_row(cells);
             }
             let mut out = format!("Repository {repository}\n\n{}", trim_lines(&table.to_string()));
+            let mut moved: Vec<&str> = entries.iter().filter(|entry| entry.tag_moved).filter_map(|entry| entry.scan.tag.as_deref()).collect();
+            moved.dedup();
+            for tag in moved {
+                out.push_str(&format!(
+                    "warning: immutable tag {tag} moved to another digest; run `scantrail tags {repository} {tag}` for its reflog\n"
+                ));
+            }
             if !pending.is_empty() {
                 let ids: Vec<String> = pending.iter().map(|record| format!("{} ({})", record.vulnerability_id, record.action)).collect();
                 out.push_str(&format!("\nPending remediations (the newest scan still has the vulnerability): {}\n", ids.join(", ")));

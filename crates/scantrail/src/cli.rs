@@ -42,8 +42,19 @@ pub enum Command {
     Log(LogArgs),
     /// Show one stored scan.
     Show(ShowArgs),
-    /// Compare two scans: findings introduced, fixed and unchanged; packages changed.
+    /// Compare two scans: findings introduced and fixed with their causes; packages changed.
     Diff(DiffArgs),
+    /// Show when a vulnerability entered, left and came back in each image line.
+    History(HistoryArgs),
+    /// Show the layer, source revision and first image that brought a package or finding.
+    Blame(BlameArgs),
+    /// List every move of a repository's tags, flagging immutable tags that moved.
+    Tags(TagsArgs),
+    /// Match stored inventories again against the current advisory snapshot.
+    ///
+    /// No image is read: each image's newest scan is matched again and recorded as a scan of kind
+    /// `rematch`. Images whose newest scan already used the current snapshot are skipped.
+    Rescan(RescanArgs),
     /// Fail (exit 1) when a scan has findings at or above a severity.
     Gate(GateArgs),
     /// Manage advisory data.
@@ -116,6 +127,43 @@ pub struct LogArgs {
 pub struct ShowArgs {
     /// A scan id (or unique prefix), REPO:TAG, REPO@DIGEST or a manifest digest.
     pub scan: String,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Vulnerability id, alias or advisory id: CVE-…, GHSA-…, PYSEC-…, DEBIAN-CVE-….
+    pub vulnerability: String,
+
+    /// Only this repository (image line); default: every repository.
+    #[arg(long)]
+    pub repository: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BlameArgs {
+    /// The image: REPO:TAG, a scan id, REPO@DIGEST or a manifest digest.
+    pub image: String,
+    /// A vulnerability id, alias or advisory id of one of its findings, or a package NAME[@VERSION].
+    pub subject: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TagsArgs {
+    /// Repository (image line), for example registry.example.com/shop/app.
+    pub repository: String,
+    /// Only this tag.
+    pub tag: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("scope").required(true).args(["repository", "all"])))]
+pub struct RescanArgs {
+    /// Re-match the images of this repository (image line).
+    #[arg(long)]
+    pub repository: Option<String>,
+    /// Re-match the images of every repository.
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

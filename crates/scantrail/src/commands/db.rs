@@ -8,12 +8,13 @@ use anyhow::{Context as _, Result};
 use chrono::{DateTime, SecondsFormat, Utc};
 use scantrail_advisory::{Advisory, Snapshot, SourceSummary};
 use scantrail_model::Digest;
-use scantrail_report::Format;
+use scantrail_report::{impact_json, render_impact, Format, ImpactJson};
 use scantrail_store::{HistoryStore, NewSnapshot, SnapshotInfo, SnapshotRecord, SnapshotSource, SqliteStore};
 use serde::Serialize;
 
 use crate::cli::{Cli, DbImportArgs};
 use crate::commands::print_report;
+use crate::commands::rescan::{import_impact, SnapshotImpact};
 use crate::commands::scan::load_current_snapshot;
 use crate::context;
 use crate::Outcome;
@@ -39,12 +40,32 @@ pub fn import(cli: &Cli, args: &DbImportArgs) -> Result<Outcome> {
     let sources = loaded.sources.iter().map(|source| snapshot_source(source, source.path.clone(), now)).collect();
 
     let imported = commit_snapshot(&mut store, loaded.advisories, sources, now)?;
+    let impact = import_impact(&store, &imported)?;
+    let changes = impact.as_ref().map(SnapshotImpact::changes);
     let text = match context::style(cli).format {
-        Format::Json => json(&imported.document("scantrail.db-import/v1")),
-        Format::Table => imported.table(),
+        Format::Json => json(&ImportWithImpact {
+            document: imported.document("scantrail.db-import/v1"),
+            impact: imported.previous.as_ref().zip(changes.as_deref()).map(|(previous, lines)| impact_json(previous, lines)),
+        }),
+        Format::Table => {
+            let mut text = imported.table();
+            if let Some(lines) = &changes {
+                text.push_str(&render_impact(lines));
+            }
+            text
+        }
     };
     print_report(&text)?;
     Ok(Outcome::Success)
+}
+
+/// The `db import` document with what the new snapshot changes for stored images; `impact` is
+/// `null` when there was no previous snapshot or the snapshot did not change.
+#[derive(Serialize)]
+struct ImportWithImpact<'a> {
+    #[serde(flatten)]
+    document: ImportDocument<'a>,
+    impact: Option<ImpactJson<'a>>,
 }
 
 /// The outcome of merging newly loaded records into the current snapshot.

@@ -4,10 +4,12 @@ use anyhow::Result;
 use scantrail_image::ImageSource;
 use scantrail_model::Severity;
 use scantrail_policy::{Decision, SeverityGate};
-use scantrail_report::render_gate;
+use scantrail_report::{render_gate, GateWarning};
 
 use crate::cli::{Cli, FailOn, GateArgs};
+use crate::commands::tags::moved_immutable_tag;
 use crate::commands::{print_report, scan};
+use crate::config::Config;
 use crate::context;
 use crate::resolve::find_scan;
 use crate::Outcome;
@@ -22,7 +24,23 @@ pub fn run(cli: &Cli, args: &GateArgs) -> Result<Outcome> {
 
     let gate = SeverityGate { fail_on: severity(args.fail_on), ignore_unfixed: args.ignore_unfixed };
     let outcome = gate.evaluate(&scan);
-    print_report(&render_gate(&scan, stored, &gate, &outcome, context::style(cli)))?;
+
+    // The decision stays severity-based: a moved immutable tag is reported, not failed on.
+    let config = Config::load(&context::home_dir()?)?;
+    let mut warnings = Vec::new();
+    if let Some(reflog) = moved_immutable_tag(&store, &config, &scan, stored)? {
+        let digests: Vec<String> = reflog.entries.iter().map(|entry| entry.to.to_string()).collect();
+        warnings.push(GateWarning {
+            code: "immutable_tag_moved",
+            message: format!(
+                "tag {} matches an immutable tag pattern but moved {} time(s): {}",
+                reflog.tag,
+                reflog.moves(),
+                digests.join(" -> ")
+            ),
+        });
+    }
+    print_report(&render_gate(&scan, stored, &gate, &outcome, &warnings, context::style(cli)))?;
     Ok(match outcome.decision {
         Decision::Passed => Outcome::Success,
         Decision::Failed => Outcome::PolicyFailed,

@@ -6,6 +6,8 @@ use scantrail_store::HistoryStore;
 
 use crate::cli::{Cli, LogArgs};
 use crate::commands::print_report;
+use crate::commands::tags::scans_that_moved_immutable_tags;
+use crate::config::Config;
 use crate::context;
 use crate::Outcome;
 
@@ -21,6 +23,9 @@ pub fn run(cli: &Cli, args: &LogArgs) -> Result<Outcome> {
         bail!("no scans of {repository:?} in the history store; known repositories: {}", known.join(", "));
     }
 
+    let config = Config::load(&context::home_dir()?)?;
+    let moved_tags = scans_that_moved_immutable_tags(&store, &config, repository)?;
+
     // `scans` is newest first, so the previous scan of entry i is entry i + 1.
     let entries: Vec<LogEntry<'_>> = scans
         .iter()
@@ -28,6 +33,7 @@ pub fn run(cli: &Cli, args: &LogArgs) -> Result<Outcome> {
         .map(|(i, scan)| LogEntry {
             scan,
             change: scans.get(i + 1).map(|previous| scantrail_history::count_changes(&previous.findings, &scan.findings)),
+            tag_moved: moved_tags.contains(&scan.id),
         })
         .collect();
     let remediations = store.remediations(repository, None)?;

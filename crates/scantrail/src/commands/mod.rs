@@ -1,15 +1,19 @@
 //! One module per subcommand.
 
+mod blame;
 mod db;
 mod db_update;
 mod diff;
 mod export;
 mod gate;
+mod history;
 mod log;
 mod metrics;
 mod remediate;
+mod rescan;
 mod scan;
 mod show;
+mod tags;
 mod verify;
 
 use anyhow::Result;
@@ -27,6 +31,10 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         Command::Log(args) => log::run(cli, args),
         Command::Show(args) => show::run(cli, args),
         Command::Diff(args) => diff::run(cli, args),
+        Command::History(args) => history::run(cli, args),
+        Command::Blame(args) => blame::run(cli, args),
+        Command::Tags(args) => tags::run(cli, args),
+        Command::Rescan(args) => rescan::run(cli, args),
         Command::Gate(args) => gate::run(cli, args),
         Command::Remediate(args) => remediate::run(cli, args),
         Command::Metrics(args) => metrics::run(cli, args),

@@ -82,6 +82,7 @@ pub fn scan_source(cli: &Cli, store: &mut dyn HistoryStore, source: &str, image_
     if !image_args.no_store {
         store.record_scan(&scan).with_context(|| format!("failed to record the scan of {source} in the history store"))?;
         tracing::info!(scan = %scan.id.short(), repository = %scan.repository, "recorded scan");
+        crate::commands::tags::note_mutable_tag(cli, &scan);
     }
     Ok(scan)
 }
