@@ -490,6 +490,33 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn zip64_entry_count_is_checked() {
+        // More than 65535 entries make the zip crate write zip64 end records.
+        let pom = pom_properties("g", "many", "1");
+        let mut entries: Vec<(String, &[u8])> = (0..70_000).map(|index| (format!("d/{index}"), &b""[..])).collect();
+        entries.push(("META-INF/maven/g/many/pom.properties".to_string(), &pom));
+        let borrowed: Vec<(&str, &[u8])> = entries.iter().map(|(name, content)| (name.as_str(), *content)).collect();
+        let mut archive = zip_of(&borrowed);
+        assert_eq!(declared_entry_count(&archive), Some(70_001));
+        assert_eq!(read("/many.jar", &archive).len(), 1);
+
+        // Claiming more entries than the maximum skips the archive before the zip crate reads it.
+        let record = archive.windows(4).rposition(|window| window == b"PK\x06\x06").unwrap();
+        archive[record + 32..record + 40].copy_from_slice(&(MAX_ARCHIVE_ENTRIES as u64 + 1).to_le_bytes());
+        assert_eq!(declared_entry_count(&archive), Some(MAX_ARCHIVE_ENTRIES as u64 + 1));
+        assert!(read("/many.jar", &archive).is_empty());
+    }
+
+    #[test]
+    fn launch_script_before_zip_is_allowed() {
+        // `spring-boot-maven-plugin` with `executable` set writes a shell script before the zip.
+        let mut jar = b"#!/bin/bash\n# launch script\nexec java -jar \"$0\" \"$@\"\n".to_vec();
+        jar.extend(zip_of(&[("META-INF/maven/com.example/boot/pom.properties", &pom_properties("com.example", "boot", "3.2.0"))]));
+        let names: Vec<String> = read("/app/boot.jar", &jar).into_iter().map(|package| package.name).collect();
+        assert_eq!(names, ["com.example:boot"]);
+    }
+
+    #[test]
     fn invalid_archive_is_skipped() {
         assert!(read("/broken.jar", b"PK\x03\x04 not really").is_empty());
     }
