@@ -93,7 +93,7 @@ fn is_pom_properties_entry(name: &str) -> bool {
 /// decompressed bytes.
 struct ArchiveReader<'a> {
     layer: &'a Digest,
-    /// The budget, [`MAX_EXPANDED_BYTES`] outside tests.
+    /// Maximum bytes to decompress: [`MAX_EXPANDED_BYTES`], or less in tests.
     max_expanded_bytes: u64,
     expanded_bytes: u64,
     packages: Vec<Package>,
