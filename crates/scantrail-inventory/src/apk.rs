@@ -1,10 +1,8 @@
-//! apk's database of installed packages, `lib/apk/db/installed`, as Alpine Linux and its
-//! derivatives (Wolfi, Chainguard images) carry it.
+//! apk's database of installed packages, `lib/apk/db/installed`, as Alpine Linux carries it.
 //!
 //! The file is a list of package records separated by blank lines. Each line is `X:value` with a
-//! one-letter field name (apk-tools' `doc/apk-package.5` lists them): `P` name, `V` version, `A`
-//! architecture, `o` origin (the source package), and per-file lines (`F`, `R`, `Z`, `a`, `M`)
-//! that are skipped here.
+//! one-letter field name: `P` name, `V` version, `A` architecture, `o` origin (the source
+//! package), and per-file lines (`F`, `R`, `Z`, `a`, `M`) that are skipped here.
 
 use scantrail_image::FileTree;
 use scantrail_model::{Digest, Ecosystem, Package};
@@ -34,13 +32,20 @@ impl Cataloger for ApkCataloger {
             let version_id = os.release.version_id.as_ref()?;
             Some(format!("{}-{version_id}", os.release.id))
         });
-        Ok(read_installed(&path, content, &entry.layer, distro.as_deref()))
+        // NOTE: other apk distributions (Wolfi, `ID=wolfi`) keep their ID as purl namespace but
+        // are matched as Alpine packages, against `Alpine:v<VERSION_ID>` records that do not exist
+        // for their release numbers, so they get no findings.
+        let namespace = match &context.os {
+            Some(os) if os.release.id != "linux" => os.release.id.clone(),
+            _ => "alpine".to_string(),
+        };
+        Ok(read_installed(&path, content, &entry.layer, &namespace, distro.as_deref()))
     }
 }
 
 /// Reads the installed packages of the database at `path` (normalized) that `layer` wrote.
 /// Records without a name or version are logged and skipped.
-fn read_installed(path: &str, content: &[u8], layer: &Digest, distro: Option<&str>) -> Vec<Package> {
+fn read_installed(path: &str, content: &[u8], layer: &Digest, namespace: &str, distro: Option<&str>) -> Vec<Package> {
     let text = String::from_utf8_lossy(content);
     let mut packages = Vec::new();
 
@@ -49,12 +54,20 @@ fn read_installed(path: &str, content: &[u8], layer: &Digest, distro: Option<&st
             tracing::warn!(path = %format!("/{path}"), line = record.line, "skipping an apk record without P: or V:");
             continue;
         };
-        packages.push(to_package(&record, name, version, path, layer, distro));
+        packages.push(to_package(&record, name, version, path, layer, namespace, distro));
     }
     packages
 }
 
-fn to_package(record: &Record<'_>, name: &str, version: &str, path: &str, layer: &Digest, distro: Option<&str>) -> Package {
+fn to_package(
+    record: &Record<'_>,
+    name: &str,
+    version: &str,
+    path: &str,
+    layer: &Digest,
+    namespace: &str,
+    distro: Option<&str>,
+) -> Package {
     // The origin is stored only when it differs from the name, because `Package::match_name`
     // falls back to the package name. Subpackages (`libcrypto3` of `openssl`) share the
     // version of their origin, so no source version is stored.
@@ -67,7 +80,7 @@ fn to_package(record: &Record<'_>, name: &str, version: &str, path: &str, layer:
     if let Some(origin) = &source_name {
         qualifiers.push(("upstream", origin));
     }
-    let purl = PackageUrl { package_type: "apk", namespace: Some("alpine"), name, version, qualifiers }.to_canonical();
+    let purl = PackageUrl { package_type: "apk", namespace: Some(namespace), name, version, qualifiers }.to_canonical();
 
     Package {
         ecosystem: Ecosystem::Alpine,
@@ -147,7 +160,7 @@ mod tests {
     #[test]
     fn read_installed_skips_record_without_version() {
         let layer = Digest::sha256_of(b"layer");
-        let packages = read_installed(INSTALLED_PATH, b"P:noversion\n\nP:zlib\nV:1.3.1-r0\n", &layer, None);
+        let packages = read_installed(INSTALLED_PATH, b"P:noversion\n\nP:zlib\nV:1.3.1-r0\n", &layer, "alpine", None);
         assert_eq!(packages.len(), 1);
         assert_eq!(packages[0].purl, "pkg:apk/alpine/zlib@1.3.1-r0");
     }

@@ -460,3 +460,16 @@ fn apk_database_with_origin() {
     assert_eq!(musl.purl, "pkg:apk/alpine/musl@1.2.4_git20230717-r4?arch=x86_64&distro=alpine-3.19.1");
     assert_eq!(inventory.os.as_ref().map(|os| os.id.as_str()), Some("alpine"));
 }
+
+#[test]
+fn apk_purl_namespace_follows_os_id() {
+    let base = layer("wolfi base");
+    let mut tree = FileTree::new();
+    tree.insert("etc/os-release", regular(b"ID=wolfi\nVERSION_ID=20230201\n", &base));
+    tree.insert("lib/apk/db/installed", regular(b"P:glibc\nV:2.39-r5\nA:x86_64\no:glibc\n", &base));
+
+    let inventory = catalog(&tree).expect("valid apk database");
+    let glibc = find(&inventory, "glibc");
+    assert_eq!(glibc.purl, "pkg:apk/wolfi/glibc@2.39-r5?arch=x86_64&distro=wolfi-20230201");
+    assert_eq!(glibc.ecosystem, Ecosystem::Alpine);
+}
