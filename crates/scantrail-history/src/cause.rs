@@ -5,6 +5,9 @@
 //! that A's inventory also gets under B's snapshot came from the advisory side: A's image would
 //! have it too with today's advisories. Otherwise the image changed. Fixed findings are split the
 //! same way with B's inventory under A's snapshot.
+//!
+//! When both sides changed (a package moved into a range that a new advisory introduced), the
+//! image cause is reported, because A's image does not get the finding even under B's snapshot.
 
 use std::collections::{BTreeMap, BTreeSet};
 

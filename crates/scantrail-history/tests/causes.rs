@@ -116,6 +116,19 @@ fn advisory_published_beats_package_change() {
 }
 
 #[test]
+fn package_change_beats_new_advisory() {
+    // The advisory is new, but the base's fixed openssl is outside its range: without the
+    // downgrade the image would not have the finding.
+    let old = snapshot(&[]);
+    let new = snapshot(&[debian_record("CVE-2024-5535", "openssl", "3.0.14-1~deb12u1", "2024-06-27T00:00:00Z")]);
+    let base = scan("v1", "one", &inventory(vec![deb("libssl3", "3.0.14-1~deb12u1", Some("openssl"), 0)]), &old, 0);
+    let target = scan("v2", "two", &inventory(vec![deb("libssl3", "3.0.11-1~deb12u2", Some("openssl"), 0)]), &new, 1);
+
+    let explained = explain(&base, &target, Some(DiffSnapshots { base: &old, target: &new }));
+    assert_eq!(find(&explained, true, "CVE-2024-5535", "libssl3").cause, Cause::PackageDowngraded);
+}
+
+#[test]
 fn advisory_changed_range() {
     // The first record names 1:1.2.13.dfsg-1 as the fix. The corrected one moves the fix up.
     let old = snapshot(&[debian_record("CVE-2023-45853", "zlib", "1:1.2.13.dfsg-1", "2023-10-14T00:00:00Z")]);

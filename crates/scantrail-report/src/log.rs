@@ -49,7 +49,7 @@ struct LogDocumentWithPending<'a> {
     pending_remediations: Vec<RemediationJson<'a>>,
 }
 
-/// The scan's tag, marked `(moved)` when this scan saw an immutable tag at a new digest.
+/// Formats the scan's tag, marked `(moved)` when this scan saw an immutable tag at a new digest.
 fn tag_cell(entry: &LogEntry<'_>) -> String {
     let tag = entry.scan.tag.as_deref().unwrap_or("-");
     if entry.tag_moved {

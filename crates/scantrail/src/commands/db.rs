@@ -59,7 +59,7 @@ pub fn import(cli: &Cli, args: &DbImportArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// The `db import` document with what the new snapshot changes for stored images; `impact` is
+/// The `db import` document with what the new snapshot changes for stored images. `impact` is
 /// `null` when there was no previous snapshot or the snapshot did not change.
 #[derive(Serialize)]
 struct ImportWithImpact<'a> {

@@ -119,6 +119,8 @@ fn watched_tags_of(watched: &BTreeMap<Digest, Vec<String>>, scan: &Scan) -> Vec<
 
 /// Computes what the snapshot that `imported` made current changes for the newest scan of every
 /// stored image. Returns `None` when there was no previous snapshot or the snapshot did not change.
+///
+/// NOTE: only `db import` reports this; `db update` stores its snapshot without calling it yet.
 pub fn import_impact(store: &dyn HistoryStore, imported: &Imported) -> Result<Option<SnapshotImpact>> {
     let Some(previous) = imported.previous.as_ref().filter(|_| imported.changed) else { return Ok(None) };
     let config = Config::load(&context::home_dir()?)?;
