@@ -105,7 +105,8 @@ registry_pid=$!
 trap 'kill "$registry_pid" 2> /dev/null || true; wait "$registry_pid" 2> /dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$registry_port/v2/" > /dev/null 2>&1 && break; sleep 0.1; done
 skopeo copy --quiet --dest-tls-verify=false "oci:$fixtures/images/demo-oci:v1.1" "docker://127.0.0.1:$registry_port/shop/app:v1.1"
-"$scantrail" scan "docker://127.0.0.1:$registry_port/shop/app:v1.1" --no-cache --format json > "$work/scan-registry-v1.1.json"
+# --no-store keeps the history as the blocks below expect it.
+"$scantrail" scan "docker://127.0.0.1:$registry_port/shop/app:v1.1" --no-store --no-cache --format json > "$work/scan-registry-v1.1.json"
 "$python" - "$work/scan-v1.1.json" "$work/scan-registry-v1.1.json" << 'COMPARE'
 import json, sys
 def findings(path):
@@ -117,6 +118,9 @@ print(f"registry scan: {len(registry)} findings, layout scan: {len(layout)}", fi
 assert registry == layout, "the registry scan's findings differ from the layout scan's"
 assert registry_scan["manifest_digest"] == layout_scan["manifest_digest"], "the manifest digests differ"
 COMPARE
+kill "$registry_pid" 2> /dev/null || true
+wait "$registry_pid" 2> /dev/null || true
+trap 'rm -rf "$work"' EXIT
 step "registry e2e passed"
 # ---- end of the registry block ----
 
