@@ -85,16 +85,6 @@ pub struct ImageArgs {
     /// Scan without writing the scan to the history store.
     #[arg(long)]
     pub no_store: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ScanArgs {
-    /// Image source: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF], a path,
-    /// or a registry image as docker://REFERENCE or REGISTRY/REPOSITORY:TAG, NAME@DIGEST, or a
-    /// Docker Hub name with a tag such as alpine:3.19.
-    pub source: String,
-
-    #[command(flatten)]
 
     /// User name for the registry of a registry image (default: the credentials that
     /// `docker login` stored in $DOCKER_CONFIG/config.json or ~/.docker/config.json).
@@ -114,6 +104,16 @@ pub struct ScanArgs {
     /// $SCANTRAIL_HOME/cache/layers, and write no cache entries.
     #[arg(long)]
     pub no_cache: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Image source: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:REF], a path,
+    /// or a registry image as docker://REFERENCE or REGISTRY/REPOSITORY:TAG, NAME@DIGEST, or a
+    /// Docker Hub name with a tag such as alpine:3.19.
+    pub source: String,
+
+    #[command(flatten)]
     pub image: ImageArgs,
 }
 

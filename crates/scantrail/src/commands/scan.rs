@@ -87,7 +87,6 @@ pub fn scan_source(cli: &Cli, store: &mut dyn HistoryStore, source: &str, image_
     Ok(scan)
 }
 
-/// `scantrail <version>`, recorded with every scan.
 /// Builds the registry options from `--username`, `--password-stdin` and `--insecure-registry`.
 fn registry_options(image_args: &ImageArgs) -> Result<RegistryOptions> {
     let credentials = match &image_args.username {
@@ -117,6 +116,7 @@ fn layer_cache(image_args: &ImageArgs) -> Result<Option<LayerCache>> {
     Ok(Some(LayerCache::new(dir, rules)))
 }
 
+/// `scantrail <version>`, recorded with every scan.
 pub fn scanner_version() -> String {
     format!("scantrail {}", env!("CARGO_PKG_VERSION"))
 }
@@ -159,10 +159,10 @@ fn repository_and_tag(source: &ImageSource, ref_name: Option<&str>, record_as: O
         absolute.display().to_string()
     };
     match source {
-        ImageSource::DockerArchive { path, .. } => match ref_name.map(RepositoryTag::parse) {
         // The reference's tag is recorded, so the history shows which digest the tag pointed to
         // at scan time. A reference by digest alone records no tag.
         ImageSource::Registry(reference) => Ok((reference.name(), reference.tag.clone())),
+        ImageSource::DockerArchive { path, .. } => match ref_name.map(RepositoryTag::parse) {
             Some(Ok(reference)) => Ok((reference.repository, reference.tag)),
             _ => Ok((path_repository(path), None)),
         },
