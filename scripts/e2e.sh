@@ -78,7 +78,10 @@ expect_critical=$("$python" -c 'import json,sys; d=json.load(open(sys.argv[1]));
 echo "gate --fail-on critical on v1.1: exit $critical (expected $expect_critical)" >&2
 echo "gate --fail-on low on v1.0: exit $low (expected 1)" >&2
 echo "gate on a tag never scanned: exit $missing (expected 2)" >&2
-[ "$critical" = "$expect_critical" ] && [ "$low" = 1 ] && [ "$missing" = 2 ]
+if [ "$critical" != "$expect_critical" ] || [ "$low" != 1 ] || [ "$missing" != 2 ]; then
+  echo "e2e: a gate exit status differs from the expected one" >&2
+  exit 1
+fi
 
 step "e2e passed"
 

@@ -80,9 +80,8 @@ pub fn scheme_for(ecosystem: Ecosystem) -> Option<&'static dyn VersionScheme> {
         | Ecosystem::OpenSuse => Some(&Rpm),
         Ecosystem::Maven => Some(&Maven),
         Ecosystem::Go => Some(&Go),
-        // TODO: crates.io versions are strict SemVer 2.0.0, so `Semver` probably fits, but no
-        // test covers crates.io inputs yet.
-        Ecosystem::CratesIo => None,
+        // Cargo requires SemVer 2.0.0 versions, and RustSec ranges compare them by precedence.
+        Ecosystem::CratesIo => Some(&Semver),
     }
 }
 

@@ -16,6 +16,7 @@ fn scheme_for_known_ecosystems() {
         (Ecosystem::OpenSuse, "rpm"),
         (Ecosystem::Maven, "maven"),
         (Ecosystem::Go, "go"),
+        (Ecosystem::CratesIo, "semver"),
     ];
     for (ecosystem, name) in expected {
         let scheme = scheme_for(ecosystem).expect("scheme for a supported ecosystem");
@@ -24,10 +25,12 @@ fn scheme_for_known_ecosystems() {
 }
 
 #[test]
-fn scheme_for_unsupported_is_none() {
-    let unsupported = [Ecosystem::CratesIo];
-    for ecosystem in unsupported {
-        assert!(scheme_for(ecosystem).is_none(), "{ecosystem:?}");
+fn crates_io_versions_order_by_precedence() {
+    // Versions from RustSec advisories for the openssl crate and a pre-release of tokio.
+    let scheme = scheme_for(Ecosystem::CratesIo).unwrap();
+    let ordered = ["0.10.9", "0.10.38", "0.10.55", "0.10.60", "1.0.0-alpha.1", "1.0.0"];
+    for pair in ordered.windows(2) {
+        assert_eq!(scheme.compare(pair[0], pair[1]), Ok(std::cmp::Ordering::Less), "{pair:?}");
     }
 }
 
