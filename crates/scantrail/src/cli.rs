@@ -104,6 +104,10 @@ pub struct ImageArgs {
     /// $SCANTRAIL_HOME/cache/layers, and write no cache entries.
     #[arg(long)]
     pub no_cache: bool,
+
+    /// Fail instead of downloading advisory data when the history store has none yet.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Args)]

@@ -120,8 +120,8 @@ fn corrupt_advisory_file_leaves_snapshot_unchanged() {
 fn scan_without_advisories_says_to_import() {
     let env = TestEnv::new();
     let layout = env.example_layout();
-    let output = env.run(&["scan", &format!("oci:{}:v1.0", layout.display())]);
-    assert_error(&output, &["db import"]);
+    let output = env.run(&["scan", &format!("oci:{}:v1.0", layout.display()), "--offline"]);
+    assert_error(&output, &["db import", "db update"]);
 }
 
 #[test]

@@ -337,3 +337,36 @@ fn tracker_open_entry_is_unfixed_finding() {
     let lenient = env.run(&["gate", &format!("{REPO}:v1.1"), "--fail-on", "high", "--ignore-unfixed"]);
     assert_eq!(lenient.status.code(), Some(0), "{}", stderr(&lenient));
 }
+
+#[test]
+fn first_scan_downloads_advisories() {
+    let env = TestEnv::new();
+    let record = std::fs::read_to_string(common::examples_dir().join("advisories/GHSA-x84v-xcm2-53pg.json")).unwrap();
+    let server = FeedServer::start(bundle(&[("GHSA-x84v-xcm2-53pg.json", &record)]));
+    write_config(&env, &server.url(), None);
+    let layout = env.example_layout();
+
+    let output = env.run(&["scan", &format!("oci:{}:v1.0", layout.display()), "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).contains("no advisory data yet"), "{}", stderr(&output));
+    let report: Value = serde_json::from_slice(&output.stdout).expect("stdout is the scan report");
+    let ids: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["vulnerability_id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["CVE-2018-18074"]);
+    assert_eq!(server.requests().len(), 1);
+
+    env.ok(&["scan", &format!("oci:{}:v1.1", layout.display())]);
+    assert_eq!(server.requests().len(), 1, "a store with advisory data downloads nothing on scan");
+}
+
+#[test]
+fn offline_scan_without_advisories_fails() {
+    let env = TestEnv::new();
+    let server = FeedServer::start(pypi_bundle());
+    write_config(&env, &server.url(), None);
+    let layout = env.example_layout();
+
+    let output = env.run(&["scan", &format!("oci:{}:v1.0", layout.display()), "--offline"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("db import"), "{}", stderr(&output));
+    assert!(server.requests().is_empty(), "--offline downloads nothing");
+}

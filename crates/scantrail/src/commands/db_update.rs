@@ -1,6 +1,7 @@
 //! `scantrail db update`: downloads the configured advisory feeds and imports what changed.
 
 use std::fmt::Write as _;
+use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use chrono::Utc;
@@ -28,7 +29,7 @@ struct UpdateDocument<'a> {
 }
 
 #[derive(Serialize)]
-struct SourceOutcome<'a> {
+pub(crate) struct SourceOutcome<'a> {
     name: &'a str,
     url: &'a str,
     /// `downloaded` or `not_modified`.
@@ -37,13 +38,34 @@ struct SourceOutcome<'a> {
     resumed_from: Option<u64>,
 }
 
-/// Fetches every configured source, then imports the new downloads into one new snapshot.
-///
-/// Nothing is stored unless every source was fetched and every download loaded: a failure
-/// leaves the store and the remembered validators as they were and names the source's URL.
+/// Runs `db update` and prints its report.
 pub fn run(cli: &Cli) -> Result<Outcome> {
     let home = context::home_dir()?;
     let config = Config::load(&home)?;
+    let (outcomes, imported) = update_feeds(&home, &config)?;
+
+    let text = match context::style(cli).format {
+        Format::Json => json(&UpdateDocument {
+            schema: "scantrail.db-update/v1",
+            imported: imported.is_some(),
+            snapshot: imported.as_ref().map(|i| i.snapshot.digest.to_string()),
+            previous_snapshot: imported.as_ref().and_then(|i| i.previous.as_ref().map(|p| p.to_string())),
+            changed: imported.as_ref().is_some_and(|i| i.changed),
+            records: imported.as_ref().map(|i| i.snapshot.advisories.len()),
+            sources: outcomes,
+        }),
+        Format::Table => table(&outcomes, imported.as_ref()),
+    };
+    print_report(&text)?;
+    Ok(Outcome::Success)
+}
+
+/// Fetches every configured source, then imports the new downloads into one new snapshot.
+/// Returns what happened to each source, and the import when anything was downloaded.
+///
+/// Nothing is stored unless every source was fetched and every download loaded: a failure
+/// leaves the store and the remembered validators as they were and names the source's URL.
+pub(crate) fn update_feeds<'a>(home: &Path, config: &'a Config) -> Result<(Vec<SourceOutcome<'a>>, Option<Imported>)> {
     let mut cache = FeedCache::open(&home.join("feeds"))?;
 
     let mut outcomes = Vec::with_capacity(config.sources.len());
@@ -89,21 +111,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
             }
         }
     };
-
-    let text = match context::style(cli).format {
-        Format::Json => json(&UpdateDocument {
-            schema: "scantrail.db-update/v1",
-            imported: imported.is_some(),
-            snapshot: imported.as_ref().map(|i| i.snapshot.digest.to_string()),
-            previous_snapshot: imported.as_ref().and_then(|i| i.previous.as_ref().map(|p| p.to_string())),
-            changed: imported.as_ref().is_some_and(|i| i.changed),
-            records: imported.as_ref().map(|i| i.snapshot.advisories.len()),
-            sources: outcomes,
-        }),
-        Format::Table => table(&outcomes, imported.as_ref()),
-    };
-    print_report(&text)?;
-    Ok(Outcome::Success)
+    Ok((outcomes, imported))
 }
 
 /// Loads every download and stores the merged snapshot. An error names the source's URL.

@@ -13,6 +13,7 @@ use scantrail_store::HistoryStore;
 
 use crate::cli::{Cli, ImageArgs, ScanArgs};
 use crate::commands::print_report;
+use crate::config::Config;
 use crate::context;
 use crate::progress::LayerProgress;
 use crate::Outcome;
@@ -29,6 +30,9 @@ pub fn scan_source(cli: &Cli, store: &mut dyn HistoryStore, source: &str, image_
     let source = ImageSource::parse(source)?;
     let platform: Platform = image_args.platform.parse().map_err(|e| anyhow!("invalid --platform: {e}"))?;
     let record_as = image_args.tag.as_deref().map(RepositoryTag::parse).transpose().context("invalid --tag")?;
+    if !image_args.offline && store.current_snapshot()?.is_none() {
+        fetch_advisories_on_first_use()?;
+    }
     let snapshot = load_current_snapshot(store)?;
 
     let registry = registry_options(image_args)?;
@@ -121,10 +125,24 @@ pub fn scanner_version() -> String {
     format!("scantrail {}", env!("CARGO_PKG_VERSION"))
 }
 
+/// Downloads the configured advisory feeds (as `db update` does) into a store that has no
+/// advisory data yet, so that a first scan works without a separate set-up step.
+fn fetch_advisories_on_first_use() -> Result<()> {
+    let home = context::home_dir()?;
+    let config = Config::load(&home)?;
+    eprintln!(
+        "note: the history store has no advisory data yet; downloading {} advisory feed(s) as `scantrail db update` does (use `scantrail db import PATH` offline)",
+        config.sources.len()
+    );
+    crate::commands::db_update::update_feeds(&home, &config)
+        .context("failed to download advisory data on first use; run `scantrail db import PATH...` with local OSV files, or pass --offline")?;
+    Ok(())
+}
+
 /// Loads the current advisory snapshot from the store and checks it against its digest.
 pub fn load_current_snapshot(store: &dyn HistoryStore) -> Result<Snapshot> {
     let Some(info) = store.current_snapshot()? else {
-        bail!("no advisory data in the history store; import OSV records first with `scantrail db import PATH...`");
+        bail!("no advisory data in the history store; run `scantrail db update` or import OSV records with `scantrail db import PATH...`");
     };
     load_snapshot(store, &info.digest)
 }
