@@ -123,26 +123,5 @@ fn first_with_finding<'a>(line: &Line<'a>, finding: &Finding) -> Option<&'a Scan
 }
 
 fn same_name(ecosystem: Ecosystem, installed: &str, query: &str) -> bool {
-    if ecosystem == Ecosystem::PyPI {
-        return pep503(installed) == pep503(query);
-    }
-    installed == query
-}
-
-/// PEP 503 normalization: lowercase, runs of `-`, `_` and `.` replaced by one `-`.
-fn pep503(name: &str) -> String {
-    let mut normalized = String::with_capacity(name.len());
-    let mut in_separator_run = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !in_separator_run {
-                normalized.push('-');
-            }
-            in_separator_run = true;
-        } else {
-            normalized.push(c.to_ascii_lowercase());
-            in_separator_run = false;
-        }
-    }
-    normalized
+    scantrail_matcher::normalize_name(ecosystem, installed) == scantrail_matcher::normalize_name(ecosystem, query)
 }

@@ -176,7 +176,7 @@ fn normalize_image_release(ecosystem: Ecosystem, version_id: &str) -> String {
 
 /// Normalizes a package name for comparison. PyPI names follow PEP 503: lowercase, with runs of
 /// `-`, `_` and `.` replaced by one `-`. Other ecosystems compare names exactly.
-pub(crate) fn normalize_name(ecosystem: Ecosystem, name: &str) -> String {
+pub fn normalize_name(ecosystem: Ecosystem, name: &str) -> String {
     if ecosystem != Ecosystem::PyPI {
         return name.to_string();
     }

@@ -23,7 +23,7 @@ mod range;
 use scantrail_advisory::Snapshot;
 use scantrail_model::{Finding, Inventory};
 
-pub use index::AdvisoryIndex;
+pub use index::{normalize_name, AdvisoryIndex};
 
 /// Matches every package of `inventory` against `snapshot`, returning findings sorted by
 /// severity (most severe first), vulnerability id, package name, version and path.
