@@ -117,6 +117,13 @@ pub enum ImageError {
 
     #[error("{image} has more than {max_entries} filesystem entries (Limits::max_entries); raise the limit if the image is expected to be this large")]
     TooManyEntries { image: String, max_entries: usize },
+
+    /// `path` contains the first 100 characters of the path or link target.
+    #[error("entry {path:?}... in layer {index} ({digest}) of {image} has a path or link target of {length} bytes, longer than the {max} bytes a Linux path may have (PATH_MAX); the layer is malformed or hostile")]
+    PathTooLong { path: String, index: usize, digest: Digest, image: String, length: usize, max: usize },
+
+    #[error("layer {index} ({digest}) of {image} brings the entry paths of the image to more than {max} bytes, far more than real images hold; the image is likely malformed or hostile")]
+    TooManyPathBytes { index: usize, digest: Digest, image: String, max: u64 },
 }
 
 fn unauthorized_hint(registry: &str, with_credentials: bool) -> String {

@@ -51,6 +51,47 @@ pub(crate) struct Budget {
     pub captured_bytes: u64,
     /// Bytes of the files `ReadOptions::capture_by_content` selected.
     pub optional_bytes: u64,
+    /// Bytes of entry paths and link targets, counted against `Limits::max_path_bytes`.
+    pub path_bytes: u64,
+}
+
+impl Budget {
+    /// Counts one path or link target of a layer entry against the path limits.
+    fn count_path(&mut self, path: &str, spec: &LayerSpec, limits: &Limits) -> Result<(), ImageError> {
+        let digest = || spec.digest.cloned().unwrap_or_else(|| spec.diff_id.clone());
+        if path.len() > limits.max_path_length {
+            return Err(ImageError::PathTooLong {
+                path: path.chars().take(100).collect(),
+                index: spec.index,
+                digest: digest(),
+                image: spec.image.to_string(),
+                length: path.len(),
+                max: limits.max_path_length,
+            });
+        }
+        self.path_bytes = self.path_bytes.saturating_add(path.len() as u64);
+        if self.path_bytes > limits.max_path_bytes {
+            return Err(ImageError::TooManyPathBytes {
+                index: spec.index,
+                digest: digest(),
+                image: spec.image.to_string(),
+                max: limits.max_path_bytes,
+            });
+        }
+        Ok(())
+    }
+
+    /// Counts the paths a cached change holds, as reading the layer would have.
+    fn count_change(&mut self, change: &Change, spec: &LayerSpec, limits: &Limits) -> Result<(), ImageError> {
+        match change {
+            Change::Add { path, kind: FileKind::Symlink(target), .. } | Change::Hardlink { path, target } => {
+                self.count_path(path, spec, limits)?;
+                self.count_path(target, spec, limits)
+            }
+            Change::Add { path, .. } | Change::Whiteout { path } => self.count_path(path, spec, limits),
+            Change::Opaque { dir } => self.count_path(dir, spec, limits),
+        }
+    }
 }
 
 /// One tar entry kept between the two passes, and what the layer cache stores.
@@ -93,6 +134,7 @@ pub(crate) fn apply_cached(
         if budget.entries > options.limits.max_entries {
             return Err(ImageError::TooManyEntries { image: spec.image.to_string(), max_entries: options.limits.max_entries });
         }
+        budget.count_change(&change, spec, &options.limits)?;
         let Change::Add { path, kind: FileKind::Regular, size, content } = change else {
             kept.push(change);
             continue;
@@ -281,6 +323,7 @@ fn collect_changes<R: Read>(
         }
 
         let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        budget.count_path(&raw_path, spec, limits).map_err(ChangeError::Image)?;
         let path = checked_path(&raw_path, spec).map_err(ChangeError::Image)?;
         if path.is_empty() {
             // The root directory itself (`./`).
@@ -306,10 +349,12 @@ fn collect_changes<R: Read>(
         let change = match entry_type {
             EntryType::Link => {
                 let target = String::from_utf8_lossy(&entry.link_name_bytes().unwrap_or_default()).into_owned();
+                budget.count_path(&target, spec, limits).map_err(ChangeError::Image)?;
                 Change::Hardlink { path, target: checked_path(&target, spec).map_err(ChangeError::Image)? }
             }
             EntryType::Symlink => {
                 let target = String::from_utf8_lossy(&entry.link_name_bytes().unwrap_or_default()).into_owned();
+                budget.count_path(&target, spec, limits).map_err(ChangeError::Image)?;
                 Change::Add { path, kind: FileKind::Symlink(target), size: 0, content: None }
             }
             EntryType::Directory => Change::Add { path, kind: FileKind::Directory, size: 0, content: None },

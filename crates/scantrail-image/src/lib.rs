@@ -83,12 +83,29 @@ pub struct Limits {
     pub max_captured_total: u64,
     /// Maximum number of tar entries across all layers.
     pub max_entries: usize,
+    /// Maximum bytes of one entry path, symlink target or hard link target, as written in the
+    /// tar header. Linux's `PATH_MAX` (4096 in `linux/limits.h`) bounds the paths that system
+    /// calls accept, so the tools that build real images do not write longer ones.
+    pub max_path_length: usize,
+    /// Maximum bytes of entry paths and link targets across all layers, counting paths that
+    /// upper layers overwrite or delete. It bounds the memory of the file tree, which
+    /// `max_entries` alone does not when paths are long.
+    pub max_path_bytes: u64,
 }
 
 impl Default for Limits {
     /// Defaults sized well above the package databases and manifests that catalogers capture.
+    /// The path limits are guards that real images do not reach. By estimate, a large
+    /// distribution image has about 100,000 paths of about 60 bytes, some 6 MiB of the 256 MiB
+    /// allowed.
     fn default() -> Limits {
-        Limits { max_captured_file: 256 * 1024 * 1024, max_captured_total: 1024 * 1024 * 1024, max_entries: 2_000_000 }
+        Limits {
+            max_captured_file: 256 * 1024 * 1024,
+            max_captured_total: 1024 * 1024 * 1024,
+            max_entries: 2_000_000,
+            max_path_length: 4096,
+            max_path_bytes: 256 * 1024 * 1024,
+        }
     }
 }
 
