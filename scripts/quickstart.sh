@@ -4,8 +4,9 @@
 #
 # The image is built here from examples/quickstart (a Debian 12 package database, a Python
 # package and an npm package in gzip layers, written as an OCI image layout), and the advisories
-# are the OSV records in examples/quickstart/advisories. Registry pulls and `db update` do not
-# exist yet, so nothing is fetched but the Rust crates that `cargo install` builds.
+# are the OSV records in examples/quickstart/advisories, so nothing is fetched but the Rust crates
+# that `cargo install` builds: the script also runs where no container registry or advisory feed
+# can be reached.
 #
 # Needs: a Rust toolchain (cargo), network access to crates.io on the first build, about 2 GB of
 # disk for the build, GNU tar, gzip and sha256sum.

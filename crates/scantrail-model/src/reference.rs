@@ -58,6 +58,67 @@ impl RepositoryTag {
     }
 }
 
+impl RepositoryTag {
+    /// Checks the repository against the OCI distribution specification's name grammar: an
+    /// optional registry host (`registry.example.com`, `localhost:5000`) and lowercase path
+    /// components of letters and digits joined by `.`, `_`, `__` or runs of `-`.
+    ///
+    /// [`RepositoryTag::parse`] does not apply this, because scantrail also records local image
+    /// layouts under their path; names that users give for the history (`--tag`) must pass it.
+    pub fn validate_repository(&self) -> Result<(), ReferenceError> {
+        let invalid = |reason: String| ReferenceError::Invalid { reference: self.to_string(), reason };
+        let mut components: Vec<&str> = self.repository.split('/').collect();
+        let first = components[0];
+        let has_registry = components.len() > 1 && (first.contains('.') || first.contains(':') || first == "localhost");
+        if has_registry {
+            let valid_host = first
+                .split_once(':')
+                .map_or(true, |(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
+                && first.split(':').next().is_some_and(|host| {
+                    !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+                });
+            if !valid_host {
+                return Err(invalid(format!("registry host {first:?} must be a host name with an optional :port")));
+            }
+            components.remove(0);
+        }
+        for component in components {
+            if !is_path_component(component) {
+                return Err(invalid(format!(
+                    "repository path component {component:?} must be lowercase letters and digits joined by '.', '_', '__' or '-'"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Matches `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`, a path component of an OCI repository name.
+fn is_path_component(component: &str) -> bool {
+    let bytes = component.as_bytes();
+    let alphanumeric = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    if bytes.is_empty() || !alphanumeric(bytes[0]) || !alphanumeric(bytes[bytes.len() - 1]) {
+        return false;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        if alphanumeric(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && !alphanumeric(bytes[i]) {
+            i += 1;
+        }
+        let separator = &component[start..i];
+        let valid = separator == "." || separator == "_" || separator == "__" || separator.bytes().all(|b| b == b'-');
+        if !valid {
+            return false;
+        }
+    }
+    true
+}
+
 impl fmt::Display for RepositoryTag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.repository)?;
@@ -97,6 +158,20 @@ mod tests {
         assert_eq!(parsed.repository, "app");
         assert_eq!(parsed.digest, Some(Digest::sha256_of(b"x")));
         assert_eq!(parsed.to_string(), text);
+    }
+
+    #[test]
+    fn validate_repository_names() {
+        let valid = ["app", "shop/app", "registry.example.com/shop/app", "localhost:5000/a_b/c__d/e--f.g", "127.0.0.1:5000/x"];
+        for name in valid {
+            let parsed = RepositoryTag::parse(&format!("{name}:v1")).unwrap();
+            assert_eq!(parsed.validate_repository(), Ok(()), "{name}");
+        }
+        let invalid = ["UPPER/App", "reg//app", "https://reg/app", "../../etc/passwd", "reg/app:a", "shop/-app", "shop/app.", "shop/a..b"];
+        for name in invalid {
+            let parsed = RepositoryTag::parse(&format!("{name}:v1")).unwrap();
+            assert!(parsed.validate_repository().is_err(), "{name} should be rejected");
+        }
     }
 
     #[test]

@@ -157,3 +157,40 @@ fn invalid_arguments_exit_2() {
     assert_eq!(env.run(&["scan", "oci:x", "--tag", "app:"]).status.code(), Some(2));
     assert_eq!(env.run(&["scan", "oci:x", "--platform", "linux"]).status.code(), Some(2));
 }
+
+#[test]
+fn import_of_empty_folder_is_an_error() {
+    let env = TestEnv::new();
+    let empty = env.path("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let output = env.run(&["db", "import", empty.to_str().unwrap()]);
+    assert_error(&output, &["no advisory records found", "empty"]);
+    let status = env.json(&["db", "status"]);
+    assert!(status["snapshot"].is_null(), "no snapshot was made: {status}");
+}
+
+#[test]
+fn tag_with_invalid_repository_is_rejected() {
+    let env = TestEnv::new();
+    env.import_advisories();
+    let layout = env.example_layout();
+    for tag in ["UPPER/App:v1", "reg//app:v1", "https://reg/app:v1", "../../etc/passwd:v1"] {
+        let output = env.run(&["scan", &format!("oci:{}:v1.0", layout.display()), "--tag", tag]);
+        assert_error(&output, &["invalid --tag"]);
+    }
+    assert_eq!(env.scan_count(), 0);
+}
+
+#[test]
+fn distribution_packages_without_os_release_warn() {
+    let env = TestEnv::new();
+    env.import_advisories();
+    let status = std::fs::read(common::examples_dir().join("layers/base/var/lib/dpkg/status")).unwrap();
+    let layout = env.path("no-os");
+    scantrail_testkit::ImageBuilder::new()
+        .layer(scantrail_testkit::Layer::new().file("var/lib/dpkg/status", status))
+        .write_oci_layout(&layout, "v1");
+    let output = env.run(&["scan", &format!("oci:{}:v1", layout.display()), "--no-store"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).contains("no readable os-release"), "{}", stderr(&output));
+}

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use anyhow::{Context as _, Result};
+use anyhow::{bail, Context as _, Result};
 use chrono::{DateTime, SecondsFormat, Utc};
 use scantrail_advisory::{Advisory, Snapshot, SourceSummary};
 use scantrail_model::Digest;
@@ -36,6 +36,10 @@ pub fn import(cli: &Cli, args: &DbImportArgs) -> Result<Outcome> {
     // Sources are recorded by absolute path, so `db status` names them unambiguously later.
     let paths: Vec<_> = args.paths.iter().map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())).collect();
     let loaded = scantrail_advisory::load_paths(&paths)?;
+    // An import that finds nothing is almost always a wrong path, which a CI job must not miss.
+    if let Some(empty) = loaded.sources.iter().find(|s| s.records == 0 && s.withdrawn_skipped == 0) {
+        bail!("no advisory records found in {}; expected OSV JSON or YAML files, zip bundles, an Alpine secdb or a Debian security tracker file", empty.path);
+    }
     let now = Utc::now();
     let sources = loaded.sources.iter().map(|source| snapshot_source(source, source.path.clone(), now)).collect();
 

@@ -30,6 +30,9 @@ pub fn scan_source(cli: &Cli, store: &mut dyn HistoryStore, source: &str, image_
     let source = ImageSource::parse(source)?;
     let platform: Platform = image_args.platform.parse().map_err(|e| anyhow!("invalid --platform: {e}"))?;
     let record_as = image_args.tag.as_deref().map(RepositoryTag::parse).transpose().context("invalid --tag")?;
+    if let Some(reference) = &record_as {
+        reference.validate_repository().context("invalid --tag")?;
+    }
     if !image_args.offline && store.current_snapshot()?.is_none() {
         fetch_advisories_on_first_use()?;
     }
@@ -58,6 +61,11 @@ pub fn scan_source(cli: &Cli, store: &mut dyn HistoryStore, source: &str, image_
     }
 
     let inventory = scantrail_inventory::catalog(&image.files).with_context(|| format!("failed to list the packages of image {source}"))?;
+    if inventory.os.is_none() && inventory.packages.iter().any(|p| p.ecosystem.is_distribution()) {
+        tracing::warn!(
+            "image {source} has distribution packages but no readable os-release, so they are not matched against any distribution's advisories; check /etc/os-release in the image"
+        );
+    }
     let findings = scantrail_matcher::match_inventory(&inventory, &snapshot);
     let (repository, tag) = repository_and_tag(&source, image.ref_name.as_deref(), record_as)?;
 
