@@ -106,6 +106,10 @@ pub enum ImageError {
     #[error("{image}: request to {url} failed: {reason}")]
     Registry { image: String, url: String, reason: String },
 
+    /// `action` completes "the registry took longer than TIMEOUT", for example "to respond".
+    #[error("{image}: request to {url} timed out: the registry took longer than {} s {action}; check that the registry is reachable and retry", timeout.as_secs_f64())]
+    RegistryTimeout { image: String, url: String, timeout: std::time::Duration, action: String },
+
     #[error("failed to read the credentials for registry {registry} from {path}: {reason}")]
     Credentials { path: PathBuf, registry: String, reason: String },
 

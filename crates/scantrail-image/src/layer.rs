@@ -198,11 +198,14 @@ pub(crate) fn read_layer(
     let report = |bytes| options.progress.layer_bytes(bytes);
     let (mut raw, raw_hash) = HashingReader::new(reader, &report);
 
-    let layer_error = |source: io::Error| ImageError::LayerRead {
-        index: spec.index,
-        digest: spec.digest.cloned().unwrap_or_else(|| spec.diff_id.clone()),
-        image: spec.image.to_string(),
-        source,
+    let layer_error = |source: io::Error| {
+        let digest = spec.digest.cloned().unwrap_or_else(|| spec.diff_id.clone());
+        let image = spec.image.to_string();
+        // A timeout comes from a stalled registry, not from a truncated or corrupt layer.
+        match source.kind() {
+            io::ErrorKind::TimedOut => ImageError::BlobRead { digest, image, source },
+            _ => ImageError::LayerRead { index: spec.index, digest, image, source },
+        }
     };
     let mut magic = [0u8; 4];
     let magic_length = read_up_to(&mut raw, &mut magic).map_err(layer_error)?;
@@ -233,6 +236,13 @@ pub(crate) fn read_layer(
         blob.verify(&raw_hash.borrow())?;
     }
 
+    // A stalled registry fails the raw read with a timeout, which the tar and decompression
+    // errors it causes upstream may no longer carry, so it is reported first.
+    if let Err(error) = &raw_drained {
+        if error.kind() == io::ErrorKind::TimedOut {
+            return Err(layer_error(io::Error::new(io::ErrorKind::TimedOut, error.to_string())));
+        }
+    }
     let changes = match collected {
         Ok(changes) => changes,
         Err(ChangeError::Image(error)) => return Err(error),

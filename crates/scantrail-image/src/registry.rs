@@ -16,6 +16,7 @@ use base64::Engine as _;
 use scantrail_model::Digest;
 
 use crate::blob::{BlobRef, BlobSource, MAX_JSON_BLOB};
+use crate::error::BlobRole;
 use crate::credentials::{self, Credentials};
 use crate::source::{Reference, DOCKER_HUB};
 use crate::ImageError;
@@ -43,11 +44,21 @@ pub struct RegistryOptions {
     /// error. Waits between attempts double from `retry_delay`.
     pub max_attempts: u32,
     pub retry_delay: Duration,
+    /// Maximum time to open a TCP connection to the registry (and its token endpoint).
+    pub connect_timeout: Duration,
+    /// Maximum wait for the next bytes of a layer blob. Layers get no total deadline, because a
+    /// large layer on a slow link may take long while it still makes progress.
+    pub idle_timeout: Duration,
+    /// Maximum time of a whole request for a small JSON document (manifest, index, config or
+    /// token), from connecting to the end of the body, so that a registry that sends such a
+    /// document a byte at a time still fails.
+    pub document_timeout: Duration,
 }
 
 impl RegistryOptions {
-    /// No explicit credentials, the default Docker configuration, HTTPS except on loopback, and
-    /// 4 attempts starting 500 ms apart.
+    /// No explicit credentials, the default Docker configuration, HTTPS except on loopback,
+    /// 4 attempts starting 500 ms apart, and timeouts of 30 s to connect, 60 s without data on a
+    /// layer, and 60 s for a whole JSON document.
     pub const fn new() -> RegistryOptions {
         RegistryOptions {
             credentials: None,
@@ -55,6 +66,9 @@ impl RegistryOptions {
             insecure_registries: Vec::new(),
             max_attempts: 4,
             retry_delay: Duration::from_millis(500),
+            connect_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            document_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -91,6 +105,9 @@ pub(crate) struct RegistryClient {
     authorization: RefCell<Authorization>,
     max_attempts: u32,
     retry_delay: Duration,
+    connect_timeout: Duration,
+    idle_timeout: Duration,
+    document_timeout: Duration,
 }
 
 /// The failure of one attempt of a request.
@@ -117,8 +134,8 @@ impl RegistryClient {
         };
 
         let agent = ureq::AgentBuilder::new()
-            .timeout_connect(Duration::from_secs(30))
-            .timeout_read(Duration::from_secs(120))
+            .timeout_connect(options.connect_timeout)
+            .timeout_read(options.idle_timeout)
             .user_agent(concat!("scantrail/", env!("CARGO_PKG_VERSION")))
             .build();
         Ok(RegistryClient {
@@ -130,6 +147,9 @@ impl RegistryClient {
             authorization: RefCell::new(Authorization::Anonymous),
             max_attempts: options.max_attempts.max(1),
             retry_delay: options.retry_delay,
+            connect_timeout: options.connect_timeout,
+            idle_timeout: options.idle_timeout,
+            document_timeout: options.document_timeout,
         })
     }
 
@@ -138,7 +158,7 @@ impl RegistryClient {
     pub fn fetch_manifest(&self) -> Result<FetchedManifest, ImageError> {
         let reference = self.reference.manifest_reference();
         let path = format!("/v2/{}/manifests/{reference}", self.reference.repository);
-        let response = match self.get(&path, Some(MANIFEST_ACCEPT)) {
+        let response = match self.get(&path, Some(MANIFEST_ACCEPT), Some(self.document_timeout)) {
             Err(Failure::Status(404, _)) => {
                 return Err(ImageError::ManifestNotFound {
                     image: self.image.clone(),
@@ -156,7 +176,10 @@ impl RegistryClient {
             .into_reader()
             .take(MAX_JSON_BLOB + 1)
             .read_to_end(&mut bytes)
-            .map_err(|e| self.request_failed(&path, format!("failed to read the manifest: {e}")))?;
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::TimedOut => self.timed_out(&path, self.document_timeout, "to send the manifest"),
+                _ => self.request_failed(&path, format!("failed to read the manifest: {e}")),
+            })?;
         if bytes.len() as u64 > MAX_JSON_BLOB {
             return Err(ImageError::malformed(&self.image, format!("the manifest is larger than {MAX_JSON_BLOB} bytes")));
         }
@@ -188,6 +211,30 @@ impl RegistryClient {
         ImageError::Registry { image: self.image.clone(), url: self.url(path), reason }
     }
 
+    /// Returns the error for a request to `url` that passed `timeout`; `action` completes
+    /// "the registry took longer than … ".
+    fn timed_out_url(&self, url: &str, timeout: Duration, action: &str) -> ImageError {
+        ImageError::RegistryTimeout { image: self.image.clone(), url: url.to_string(), timeout, action: action.to_string() }
+    }
+
+    fn timed_out(&self, path: &str, timeout: Duration, action: &str) -> ImageError {
+        self.timed_out_url(&self.url(path), timeout, action)
+    }
+
+    /// Returns the timeout error for a transport error caused by a timeout, `None` for others.
+    /// `deadline` is the whole-request timeout of the request, if it had one.
+    fn transport_timeout(&self, url: &str, transport: &ureq::Transport, deadline: Option<Duration>) -> Option<ImageError> {
+        if !is_timeout(transport) {
+            return None;
+        }
+        let error = match (transport.kind(), deadline) {
+            (ureq::ErrorKind::ConnectionFailed, _) => self.timed_out_url(url, self.connect_timeout, "to accept the connection"),
+            (_, Some(deadline)) => self.timed_out_url(url, deadline, "to respond"),
+            (_, None) => self.timed_out_url(url, self.idle_timeout, "to send the response headers"),
+        };
+        Some(error)
+    }
+
     /// Turns the outcome of [`RegistryClient::get`] into a response with status 2xx or an error.
     fn expect_ok(&self, path: &str, outcome: Result<ureq::Response, Failure>) -> Result<ureq::Response, ImageError> {
         match outcome {
@@ -204,12 +251,14 @@ impl RegistryClient {
 
     /// Sends GET `path`. It handles one authentication challenge and retries transient failures
     /// with exponential backoff.
-    fn get(&self, path: &str, accept: Option<&str>) -> Result<ureq::Response, Failure> {
+    /// A request that passes a timeout fails at once, because another attempt would likely wait
+    /// as long again. `deadline` bounds the whole request including its body.
+    fn get(&self, path: &str, accept: Option<&str>, deadline: Option<Duration>) -> Result<ureq::Response, Failure> {
         let url = self.url(path);
         let mut challenged = false;
         let mut attempt = 1;
         loop {
-            let outcome = self.send_once(&url, accept);
+            let outcome = self.send_once(&url, accept, deadline);
             match outcome {
                 Err(Failure::Status(401, response)) if !challenged => {
                     challenged = true;
@@ -228,8 +277,11 @@ impl RegistryClient {
         }
     }
 
-    fn send_once(&self, url: &str, accept: Option<&str>) -> Result<ureq::Response, Failure> {
+    fn send_once(&self, url: &str, accept: Option<&str>, deadline: Option<Duration>) -> Result<ureq::Response, Failure> {
         let mut request = self.agent.get(url);
+        if let Some(deadline) = deadline {
+            request = request.timeout(deadline);
+        }
         if let Some(accept) = accept {
             request = request.set("Accept", accept);
         }
@@ -242,7 +294,10 @@ impl RegistryClient {
                 Err(Failure::Transient(format!("HTTP {status} {}", response.status_text())))
             }
             Err(ureq::Error::Status(status, response)) => Err(Failure::Status(status, Box::new(response))),
-            Err(ureq::Error::Transport(transport)) => Err(Failure::Transient(transport.to_string())),
+            Err(ureq::Error::Transport(transport)) => match self.transport_timeout(url, &transport, deadline) {
+                Some(timed_out) => Err(Failure::Fatal(timed_out)),
+                None => Err(Failure::Transient(transport.to_string())),
+            },
         }
     }
 
@@ -284,7 +339,7 @@ impl RegistryClient {
                 reason: format!("HTTP 401 with a Bearer challenge without a realm: {challenge:?}"),
             });
         };
-        let mut request = self.agent.get(&realm);
+        let mut request = self.agent.get(&realm).timeout(self.document_timeout);
         if let Some((_, service)) = parameters.iter().find(|(key, _)| key == "service") {
             request = request.query("service", service);
         }
@@ -302,10 +357,19 @@ impl RegistryClient {
             Ok(response) => response,
             Err(ureq::Error::Status(401 | 403, _)) => return Err(self.unauthorized()),
             Err(ureq::Error::Status(status, _)) => return Err(token_failed(format!("the token endpoint returned HTTP {status}"))),
-            Err(ureq::Error::Transport(transport)) => return Err(token_failed(format!("failed to fetch a token: {transport}"))),
+            Err(ureq::Error::Transport(transport)) => {
+                return Err(match self.transport_timeout(&realm, &transport, Some(self.document_timeout)) {
+                    Some(timed_out) => timed_out,
+                    None => token_failed(format!("failed to fetch a token: {transport}")),
+                })
+            }
         };
-        let body: serde_json::Value =
-            serde_json::from_reader(response.into_reader().take(MAX_JSON_BLOB)).map_err(|e| token_failed(format!("the token endpoint returned invalid JSON: {e}")))?;
+        let body: serde_json::Value = serde_json::from_reader(response.into_reader().take(MAX_JSON_BLOB)).map_err(|e| {
+            match e.io_error_kind() {
+                Some(std::io::ErrorKind::TimedOut) => self.timed_out_url(&realm, self.document_timeout, "to send a token"),
+                _ => token_failed(format!("the token endpoint returned invalid JSON: {e}")),
+            }
+        })?;
         let token = body.get("token").or_else(|| body.get("access_token")).and_then(|t| t.as_str());
         let Some(token) = token.filter(|t| !t.is_empty()) else {
             return Err(token_failed("the token endpoint's response has no token".to_string()));
@@ -318,7 +382,22 @@ impl RegistryClient {
 impl BlobSource for RegistryClient {
     fn open_blob(&self, blob: &BlobRef) -> Result<Box<dyn Read + '_>, ImageError> {
         let path = format!("/v2/{}/blobs/{}", self.reference.repository, blob.digest);
-        match self.get(&path, None) {
+        // A layer may be large, so only the idle timeout applies to it. Config blobs are small
+        // JSON documents and get the whole-request timeout.
+        // NOTE: a registry that sends a layer a few bytes at a time, each within the idle
+        // timeout, is not stopped: there is no minimum transfer rate.
+        let url = self.url(&path);
+        let (deadline, timed_out) = match blob.role {
+            BlobRole::Layer => (None, format!("timed out: {url} sent no data for {} s; check that the registry is reachable and retry", self.idle_timeout.as_secs_f64())),
+            _ => (
+                Some(self.document_timeout),
+                format!(
+                    "timed out: {url} did not send the whole blob within {} s; check that the registry is reachable and retry",
+                    self.document_timeout.as_secs_f64()
+                ),
+            ),
+        };
+        match self.get(&path, None, deadline) {
             Err(Failure::Status(404, _)) => Err(ImageError::BlobMissing {
                 role: blob.role,
                 digest: blob.digest.clone(),
@@ -327,9 +406,40 @@ impl BlobSource for RegistryClient {
             }),
             // NOTE: a connection that breaks after the response started is not resumed with a
             // range request; it fails the layer as a read error.
-            other => Ok(Box::new(self.expect_ok(&path, other)?.into_reader())),
+            other => {
+                let reader = self.expect_ok(&path, other)?.into_reader();
+                Ok(Box::new(TimeoutNamingReader { inner: reader, timed_out }))
+            }
         }
     }
+}
+
+/// Passes on a blob's body, replacing the message of a timeout error with `timed_out`, which
+/// names the URL and the timeout, because the blob and layer read errors name neither.
+struct TimeoutNamingReader<R> {
+    inner: R,
+    timed_out: String,
+}
+
+impl<R: Read> Read for TimeoutNamingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf).map_err(|error| match error.kind() {
+            std::io::ErrorKind::TimedOut => std::io::Error::new(std::io::ErrorKind::TimedOut, self.timed_out.clone()),
+            _ => error,
+        })
+    }
+}
+
+/// Returns whether a transport error, or an error it wraps, is an I/O timeout.
+fn is_timeout(transport: &ureq::Transport) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(transport);
+    while let Some(error) = source {
+        if error.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut) {
+            return true;
+        }
+        source = error.source();
+    }
+    false
 }
 
 /// Returns the `mediaType` field of a manifest, for registries that send a generic content type.
