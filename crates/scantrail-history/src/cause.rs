@@ -8,16 +8,23 @@
 //!
 //! When both sides changed (a package moved into a range that a new advisory introduced), the
 //! image cause is reported, because A's image does not get the finding even under B's snapshot.
+//!
+//! An image cause is split once more when the os-release `ID` or `VERSION_ID` changed, because
+//! distribution advisories apply per release (`Alpine:v3.10` and `Alpine:v3.11` are separate
+//! advisory sets). A's packages are matched as if A had B's release, under B's snapshot. If they
+//! get the finding, the release change brought it and the cause is `os_release_changed`.
+//! Otherwise the package change did, and its direction (upgraded or downgraded) comes from
+//! comparing the installed versions under the ecosystem's version scheme.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use scantrail_advisory::Snapshot;
 use scantrail_matcher::AdvisoryIndex;
-use scantrail_model::{Ecosystem, Finding, Inventory, Scan};
+use scantrail_model::{Ecosystem, Finding, Inventory, OsRelease, Scan};
 use serde::Serialize;
 
 use crate::line::Line;
-use crate::{finding_key, FindingKey, ScanDiff};
+use crate::{finding_key, Direction, FindingKey, ScanDiff};
 
 /// The reason a finding appeared in or left an image between two scans.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -27,11 +34,12 @@ pub enum Cause {
     PackageAdded,
     /// The package is not installed in the target image.
     PackageRemoved,
-    /// The package's installed version moved out of the affected range.
+    /// The package's installed version went up under the ecosystem's version scheme. A fixed
+    /// finding left the affected range. An introduced one entered a range that starts at a newer
+    /// version, a regression in the newer release.
     PackageUpgraded,
-    /// The package's installed version moved into the affected range: a regression. Usually a
-    /// downgrade; an upgrade into a newly affected version is reported the same way, and the
-    /// attribution's versions show which it was.
+    /// The package's installed version went down: into the affected range for an introduced
+    /// finding, or below the version that introduced the vulnerability for a fixed one.
     PackageDowngraded,
     /// An advisory record that the base's snapshot lacks now matches.
     AdvisoryPublished,
@@ -40,17 +48,23 @@ pub enum Cause {
     AdvisoryChanged,
     /// Every advisory record of the finding is gone from the target's snapshot.
     AdvisoryWithdrawn,
+    /// The image's os-release `ID` or `VERSION_ID` changed, so another release's advisories
+    /// apply: the base's packages get the finding too when matched as the target's release
+    /// (for a fixed finding, the target's packages as the base's release).
+    OsReleaseChanged,
     /// Reserved for exceptions (accepted risks); not produced yet.
     ExceptionAdded,
     /// Reserved for exceptions that expired; not produced yet.
     ExceptionExpired,
-    /// The inputs cannot tell: a snapshot needed for re-matching is not stored, or neither the
-    /// package nor the advisories changed (the scans came from different matcher versions).
+    /// The inputs cannot tell. A snapshot needed for re-matching is not stored, or neither the
+    /// package nor the advisories changed (the scans came from different matcher versions). Or the
+    /// package changed without a direction: its versions compare equal, only the source package
+    /// changed, or the version scheme rejects one of them.
     Unknown,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 10] = [
+    pub const ALL: [Cause; 11] = [
         Cause::PackageAdded,
         Cause::PackageRemoved,
         Cause::PackageUpgraded,
@@ -58,6 +72,7 @@ impl Cause {
         Cause::AdvisoryPublished,
         Cause::AdvisoryChanged,
         Cause::AdvisoryWithdrawn,
+        Cause::OsReleaseChanged,
         Cause::ExceptionAdded,
         Cause::ExceptionExpired,
         Cause::Unknown,
@@ -72,6 +87,7 @@ impl Cause {
             Cause::AdvisoryPublished => "advisory_published",
             Cause::AdvisoryChanged => "advisory_changed",
             Cause::AdvisoryWithdrawn => "advisory_withdrawn",
+            Cause::OsReleaseChanged => "os_release_changed",
             Cause::ExceptionAdded => "exception_added",
             Cause::ExceptionExpired => "exception_expired",
             Cause::Unknown => "unknown",
@@ -117,6 +133,32 @@ pub struct ExplainedDiff {
     /// Whether re-matching could separate advisory causes from image causes. `false` when the scans used
     /// different snapshots and one of them is not stored.
     pub rematched: bool,
+    /// The os-release change from base to target, `None` when `ID` and `VERSION_ID` are equal.
+    pub os_release_change: Option<OsReleaseChange>,
+}
+
+/// An image's operating system release on each side of a diff, as `ID VERSION_ID`
+/// (`alpine 3.11.5`), `None` for an image without an os-release file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OsReleaseChange {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl OsReleaseChange {
+    fn between(base: Option<&OsRelease>, target: Option<&OsRelease>) -> Option<OsReleaseChange> {
+        let identity = |os: Option<&OsRelease>| os.map(|os| (os.id.clone(), os.version_id.clone()));
+        if identity(base) == identity(target) {
+            return None;
+        }
+        let describe = |os: Option<&OsRelease>| {
+            os.map(|os| match &os.version_id {
+                Some(version_id) => format!("{} {version_id}", os.id),
+                None => os.id.clone(),
+            })
+        };
+        Some(OsReleaseChange { from: describe(base), to: describe(target) })
+    }
 }
 
 /// The two scans' advisory snapshots, loaded from the history store.
@@ -129,15 +171,23 @@ pub struct DiffSnapshots<'a> {
 impl ExplainedDiff {
     /// Compares `base` with `target` and finds the cause of every introduced and fixed finding.
     ///
-    /// `snapshots` must be the scans' own snapshots (`None` when one is not stored); they are
-    /// only read when the scans used different snapshots. `line` is the target's image line, used
-    /// to mark findings that came back; without it nothing is marked reintroduced.
+    /// `snapshots` must be the scans' own snapshots (`None` when one is not stored). They are
+    /// read when the scans used different snapshots or the os-release changed. Scans that share
+    /// one snapshot should pass it as both sides, so that `os_release_changed` can be told apart
+    /// from package causes. `line` is the target's image line, used to mark findings that came back; without it
+    /// nothing is marked reintroduced.
     pub fn explain(base: &Scan, target: &Scan, snapshots: Option<DiffSnapshots<'_>>, line: Option<&Line<'_>>) -> ExplainedDiff {
         let diff = ScanDiff::between(base, target);
         let same_snapshot = base.advisory_snapshot == target.advisory_snapshot;
         let cross = match snapshots {
             Some(snapshots) if !same_snapshot => Some(CrossMatch::new(base, target, snapshots)),
             _ => None,
+        };
+        let os_release_change = OsReleaseChange::between(base.inventory.os.as_ref(), target.inventory.os.as_ref());
+        let release = match snapshots {
+            Some(snapshots) if os_release_change.is_some() => ReleaseMatch::Rematched(ReleaseRematch::new(base, target, snapshots)),
+            _ if os_release_change.is_some() => ReleaseMatch::NotRematched,
+            _ => ReleaseMatch::Unchanged,
         };
         let packages = PackageVersions::new(&base.inventory, &target.inventory);
         let earlier = line.map(|line| EarlierImages::new(line, target)).unwrap_or_default();
@@ -146,13 +196,13 @@ impl ExplainedDiff {
             .introduced
             .iter()
             .map(|finding| {
-                let mut attribution = explain_introduced(finding, cross.as_ref(), &packages);
+                let mut attribution = explain_introduced(finding, cross.as_ref(), &release, &packages);
                 attribution.reintroduced = earlier.had_and_lost(&finding_key(finding));
                 attribution
             })
             .collect();
-        let fixed = diff.fixed.iter().map(|finding| explain_fixed(finding, cross.as_ref(), &packages)).collect();
-        ExplainedDiff { diff, introduced, fixed, rematched: same_snapshot || cross.is_some() }
+        let fixed = diff.fixed.iter().map(|finding| explain_fixed(finding, cross.as_ref(), &release, &packages)).collect();
+        ExplainedDiff { diff, introduced, fixed, rematched: same_snapshot || cross.is_some(), os_release_change }
     }
 
     /// Introduced and fixed findings per cause, every cause listed, in [`Cause::ALL`] order.
@@ -181,6 +231,35 @@ impl<'a> CrossMatch<'a> {
             base_under_target: keys(AdvisoryIndex::new(snapshots.target).match_inventory(&base.inventory)),
             target_under_base: keys(AdvisoryIndex::new(snapshots.base).match_inventory(&target.inventory)),
             snapshots,
+        }
+    }
+}
+
+/// Whether the os-release changed between the scans, and if so what re-matching across it found.
+enum ReleaseMatch {
+    Unchanged,
+    /// The release changed but a snapshot was not available for re-matching.
+    NotRematched,
+    Rematched(ReleaseRematch),
+}
+
+/// The results of matching each scan's packages as if the image had the other scan's os-release.
+struct ReleaseRematch {
+    /// Keys of the findings the base's packages get as the target's release, under the target's snapshot.
+    base_as_target_release: BTreeSet<FindingKey>,
+    /// Keys of the findings the target's packages get as the base's release, under the base's snapshot.
+    target_as_base_release: BTreeSet<FindingKey>,
+}
+
+impl ReleaseRematch {
+    fn new(base: &Scan, target: &Scan, snapshots: DiffSnapshots<'_>) -> ReleaseRematch {
+        let rematch = |packages: &Inventory, os: &Inventory, snapshot: &Snapshot| {
+            let inventory = Inventory { os: os.os.clone(), packages: packages.packages.clone() };
+            AdvisoryIndex::new(snapshot).match_inventory(&inventory).iter().map(finding_key).collect::<BTreeSet<_>>()
+        };
+        ReleaseRematch {
+            base_as_target_release: rematch(&base.inventory, &target.inventory, snapshots.target),
+            target_as_base_release: rematch(&target.inventory, &base.inventory, snapshots.base),
         }
     }
 }
@@ -238,7 +317,36 @@ fn attribution(cause: Cause, packages: &PackageVersions, finding: &Finding, advi
     }
 }
 
-fn explain_introduced(finding: &Finding, cross: Option<&CrossMatch<'_>>, packages: &PackageVersions) -> Attribution {
+/// Returns the direction from the `from` copies to the `to` copies of a package. Several copies
+/// are reduced to their greatest version under the ecosystem's scheme.
+fn package_direction(ecosystem: Ecosystem, from: &BTreeSet<VersionFacts>, to: &BTreeSet<VersionFacts>) -> Direction {
+    let Some(scheme) = scantrail_version::scheme_for(ecosystem) else {
+        return Direction::Changed;
+    };
+    let greatest = |facts: &BTreeSet<VersionFacts>| {
+        scantrail_version::max_version(scheme, facts.iter().map(|f| f.version.as_str())).ok().flatten().map(str::to_string)
+    };
+    match (greatest(from), greatest(to)) {
+        (Some(from), Some(to)) => Direction::of_versions(ecosystem, &from, &to),
+        _ => Direction::Changed,
+    }
+}
+
+/// Returns the cause of a finding whose package's copies changed from `from` to `to`.
+fn package_change_cause(ecosystem: Ecosystem, from: &BTreeSet<VersionFacts>, to: &BTreeSet<VersionFacts>) -> Cause {
+    match package_direction(ecosystem, from, to) {
+        Direction::Upgraded => Cause::PackageUpgraded,
+        Direction::Downgraded => Cause::PackageDowngraded,
+        Direction::Changed => Cause::Unknown,
+    }
+}
+
+fn explain_introduced(
+    finding: &Finding,
+    cross: Option<&CrossMatch<'_>>,
+    release: &ReleaseMatch,
+    packages: &PackageVersions,
+) -> Attribution {
     if let Some(cross) = cross {
         if cross.base_under_target.contains(&finding_key(finding)) {
             let missing = ids_missing_from(finding, cross.snapshots.base);
@@ -250,18 +358,32 @@ fn explain_introduced(finding: &Finding, cross: Option<&CrossMatch<'_>>, package
         }
     }
 
+    if let ReleaseMatch::Rematched(rematch) = release {
+        if rematch.base_as_target_release.contains(&finding_key(finding)) {
+            return attribution(Cause::OsReleaseChanged, packages, finding, Vec::new());
+        }
+    }
+
     let (base, target) = packages.versions(finding);
-    let cause = match base {
-        None => Cause::PackageAdded,
-        Some(base) if Some(base) != target => Cause::PackageDowngraded,
+    let cause = match (base, target) {
+        (None, _) => Cause::PackageAdded,
+        (Some(base), Some(target)) if base != target => package_change_cause(finding.package.ecosystem, base, target),
+        // NOTE: without a snapshot to re-match, a release change is assumed to be the cause only
+        // when the package itself did not change.
+        _ if matches!(release, ReleaseMatch::NotRematched) => Cause::OsReleaseChanged,
         // Same package facts on both sides: the advisories changed but a snapshot was missing
         // for re-matching, or the scans came from different matcher versions.
-        Some(_) => Cause::Unknown,
+        _ => Cause::Unknown,
     };
     attribution(cause, packages, finding, Vec::new())
 }
 
-fn explain_fixed(finding: &Finding, cross: Option<&CrossMatch<'_>>, packages: &PackageVersions) -> Attribution {
+fn explain_fixed(
+    finding: &Finding,
+    cross: Option<&CrossMatch<'_>>,
+    release: &ReleaseMatch,
+    packages: &PackageVersions,
+) -> Attribution {
     if let Some(cross) = cross {
         if cross.target_under_base.contains(&finding_key(finding)) {
             let missing = ids_missing_from(finding, cross.snapshots.target);
@@ -273,11 +395,18 @@ fn explain_fixed(finding: &Finding, cross: Option<&CrossMatch<'_>>, packages: &P
         }
     }
 
+    if let ReleaseMatch::Rematched(rematch) = release {
+        if rematch.target_as_base_release.contains(&finding_key(finding)) {
+            return attribution(Cause::OsReleaseChanged, packages, finding, Vec::new());
+        }
+    }
+
     let (base, target) = packages.versions(finding);
-    let cause = match target {
-        None => Cause::PackageRemoved,
-        Some(target) if Some(target) != base => Cause::PackageUpgraded,
-        Some(_) => Cause::Unknown,
+    let cause = match (base, target) {
+        (_, None) => Cause::PackageRemoved,
+        (Some(base), Some(target)) if base != target => package_change_cause(finding.package.ecosystem, base, target),
+        _ if matches!(release, ReleaseMatch::NotRematched) => Cause::OsReleaseChanged,
+        _ => Cause::Unknown,
     };
     attribution(cause, packages, finding, Vec::new())
 }

@@ -19,7 +19,7 @@ mod rematch;
 mod vulnerability;
 
 pub use blame::{blame, Blame, BlameSubject, FindingBlame, PackageBlame};
-pub use cause::{Attribution, Cause, DiffSnapshots, ExplainedDiff};
+pub use cause::{Attribution, Cause, DiffSnapshots, ExplainedDiff, OsReleaseChange};
 pub use line::{finding_has_id, label, layer_position, Line, LineImage, REVISION_LABEL, SOURCE_LABEL};
 pub use reflog::{reflogs, TagMove, TagReflog, TagSighting};
 pub use rematch::{plan_rescan, rematch_scan, snapshot_impact, ImageImpact, RescanPlan};
@@ -44,6 +44,50 @@ pub struct PackageChange {
     pub name: String,
     pub from: Vec<String>,
     pub to: Vec<String>,
+    /// Whether the single installed version went up or down under the ecosystem's version scheme.
+    pub direction: Direction,
+}
+
+/// The direction of a package's version change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Upgraded,
+    Downgraded,
+    /// Several installed copies on either side, versions that compare equal (`1.0` and `1.0.0`
+    /// under PEP 440), or a version the ecosystem's scheme rejects.
+    Changed,
+}
+
+impl Direction {
+    /// Compares one installed version on each side under `ecosystem`'s version scheme.
+    /// Sets of several versions give [`Direction::Changed`].
+    pub fn between(ecosystem: Ecosystem, from: &[String], to: &[String]) -> Direction {
+        match (from, to) {
+            ([from], [to]) => Direction::of_versions(ecosystem, from, to),
+            _ => Direction::Changed,
+        }
+    }
+
+    /// Compares two versions under `ecosystem`'s version scheme.
+    pub fn of_versions(ecosystem: Ecosystem, from: &str, to: &str) -> Direction {
+        let Some(scheme) = scantrail_version::scheme_for(ecosystem) else {
+            return Direction::Changed;
+        };
+        match scheme.compare(to, from) {
+            Ok(std::cmp::Ordering::Greater) => Direction::Upgraded,
+            Ok(std::cmp::Ordering::Less) => Direction::Downgraded,
+            Ok(std::cmp::Ordering::Equal) | Err(_) => Direction::Changed,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Upgraded => "upgraded",
+            Direction::Downgraded => "downgraded",
+            Direction::Changed => "changed",
+        }
+    }
 }
 
 /// The difference between a base scan and a target scan.
@@ -109,7 +153,8 @@ fn compare_packages(base: &[Package], target: &[Package]) -> (Vec<Package>, Vec<
                 let from = sorted_versions(base_packages);
                 let to = sorted_versions(target_packages);
                 if from != to {
-                    changed.push(PackageChange { ecosystem: key.0, name: key.1.clone(), from, to });
+                    let direction = Direction::between(key.0, &from, &to);
+                    changed.push(PackageChange { ecosystem: key.0, name: key.1.clone(), from, to, direction });
                 }
             }
         }
@@ -213,6 +258,7 @@ mod tests {
                 name: "openssl".to_string(),
                 from: vec!["3.0.11-1~deb12u2".to_string()],
                 to: vec!["3.0.17-1~deb12u2".to_string()],
+                direction: Direction::Upgraded,
             }]
         );
         assert_eq!(count_changes(&base.findings, &target.findings), (1, 2));
@@ -230,6 +276,27 @@ mod tests {
         let change = &ScanDiff::between(&base, &upgraded).packages_changed[0];
         assert_eq!(change.from, ["4.17.15", "4.17.21"]);
         assert_eq!(change.to, ["4.17.21"]);
+        assert_eq!(change.direction, Direction::Changed, "two copies have no single direction");
+    }
+
+    #[test]
+    fn package_change_direction_uses_scheme() {
+        // Compared as strings, "1.10" < "1.9" and "3.0.14-1~deb12u1" > "3.0.14-1".
+        let cases = [
+            (Ecosystem::PyPI, "1.9", "1.10", Direction::Upgraded),
+            (Ecosystem::PyPI, "1.10", "1.9", Direction::Downgraded),
+            (Ecosystem::Debian, "3.0.14-1", "3.0.14-1~deb12u1", Direction::Downgraded),
+            (Ecosystem::Alpine, "1.30.1-r3", "1.31.1-r9", Direction::Upgraded),
+            (Ecosystem::PyPI, "1.0", "1.0.0", Direction::Changed),
+            (Ecosystem::Npm, "not a version", "1.0.0", Direction::Changed),
+        ];
+        for (ecosystem, from, to, expected) in cases {
+            let base = scan(vec![package(ecosystem, "p", from)], vec![]);
+            let target = scan(vec![package(ecosystem, "p", to)], vec![]);
+            let changes = ScanDiff::between(&base, &target).packages_changed;
+            assert_eq!(changes.len(), 1, "{from} -> {to}");
+            assert_eq!(changes[0].direction, expected, "{ecosystem:?} {from} -> {to}");
+        }
     }
 
     #[test]

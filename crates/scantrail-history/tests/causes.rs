@@ -211,3 +211,90 @@ fn reintroduced_after_leaving_line() {
     let unbroken = ExplainedDiff::explain(&v2, &v3, None, Some(&Line::from_oldest_first(vec![&v1, &v3])));
     assert!(unbroken.introduced.iter().all(|a| !a.reintroduced), "without v2 the line never lost it");
 }
+
+/// Writes a Debian record of `release` affecting source package `source` from `introduced` up to `fixed`.
+fn debian_range_record(cve: &str, release: &str, source: &str, introduced: &str, fixed: &str) -> String {
+    serde_json::json!({
+        "id": format!("DEBIAN-{cve}-{release}"),
+        "aliases": [cve],
+        "published": "2024-01-01T00:00:00Z",
+        "modified": "2024-01-01T00:00:00Z",
+        "affected": [{
+            "package": {"ecosystem": format!("Debian:{release}"), "name": source},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": introduced}, {"fixed": fixed}]}]
+        }]
+    })
+    .to_string()
+}
+
+/// Builds an inventory of Debian `release` with these packages.
+fn release_inventory(release: &str, packages: Vec<scantrail_model::Package>) -> scantrail_model::Inventory {
+    let mut inventory = inventory(packages);
+    inventory.os.as_mut().unwrap().version_id = Some(release.to_string());
+    inventory
+}
+
+#[test]
+fn package_upgraded_into_range() {
+    // 1.36.0 introduced the vulnerability, so the upgrade from 1.35.0 is the regression.
+    let advisories = snapshot(&[debian_range_record("CVE-2024-0001", "12", "busybox", "1:1.36.0", "1:1.36.1-3")]);
+    let old = inventory(vec![deb("busybox", "1:1.35.0-4", None, 0)]);
+    let new = inventory(vec![deb("busybox", "1:1.36.1-1", None, 2)]);
+    let base = scan("v1", "one", &old, &advisories, 0);
+    let target = scan("v2", "two", &new, &advisories, 1);
+
+    let upgraded = explain(&base, &target, None);
+    let attribution = find(&upgraded, true, "CVE-2024-0001", "busybox");
+    assert_eq!(attribution.cause, Cause::PackageUpgraded);
+    assert_eq!(attribution.base_versions, ["1:1.35.0-4"]);
+    assert_eq!(attribution.target_versions, ["1:1.36.1-1"]);
+
+    // Going back below the introducing version fixes it by a downgrade.
+    let downgraded = explain(&target, &base, None);
+    assert_eq!(find(&downgraded, false, "CVE-2024-0001", "busybox").cause, Cause::PackageDowngraded);
+}
+
+#[test]
+fn os_release_change_beats_package_upgrade() {
+    // Debian 11's record lists busybox as fixed before either version; Debian 12's record
+    // affects both. The upgrade did not bring the finding, the release change did.
+    let advisories = snapshot(&[
+        debian_range_record("CVE-2024-0002", "11", "busybox", "0", "1:1.30.0-1"),
+        debian_range_record("CVE-2024-0002", "12", "busybox", "0", "1:1.36.1-9"),
+    ]);
+    let old = release_inventory("11", vec![deb("busybox", "1:1.30.1-6", None, 0)]);
+    let new = release_inventory("12", vec![deb("busybox", "1:1.35.0-4", None, 0)]);
+    let base = scan("v1", "one", &old, &advisories, 0);
+    let target = scan("v2", "two", &new, &advisories, 1);
+    let both = Some(DiffSnapshots { base: &advisories, target: &advisories });
+
+    let forward = explain(&base, &target, both);
+    let change = forward.os_release_change.as_ref().expect("release changed");
+    assert_eq!(change.from.as_deref(), Some("debian 11"));
+    assert_eq!(change.to.as_deref(), Some("debian 12"));
+    let attribution = find(&forward, true, "CVE-2024-0002", "busybox");
+    assert_eq!(attribution.cause, Cause::OsReleaseChanged);
+
+    let backward = explain(&target, &base, both);
+    assert_eq!(find(&backward, false, "CVE-2024-0002", "busybox").cause, Cause::OsReleaseChanged);
+
+    // Without a snapshot to re-match, the package change is all the diff can see.
+    assert_eq!(find(&explain(&base, &target, None), true, "CVE-2024-0002", "busybox").cause, Cause::PackageUpgraded);
+}
+
+#[test]
+fn package_upgrade_beats_os_release_change() {
+    // Both releases' records affect only 1.36 and later: 1.35 is fine under either release.
+    let advisories = snapshot(&[
+        debian_range_record("CVE-2024-0003", "11", "busybox", "1:1.36.0", "1:1.36.1-9"),
+        debian_range_record("CVE-2024-0003", "12", "busybox", "1:1.36.0", "1:1.36.1-9"),
+    ]);
+    let old = release_inventory("11", vec![deb("busybox", "1:1.35.0-4", None, 0)]);
+    let new = release_inventory("12", vec![deb("busybox", "1:1.36.1-1", None, 0)]);
+    let base = scan("v1", "one", &old, &advisories, 0);
+    let target = scan("v2", "two", &new, &advisories, 1);
+
+    let explained = explain(&base, &target, Some(DiffSnapshots { base: &advisories, target: &advisories }));
+    assert!(explained.os_release_change.is_some());
+    assert_eq!(find(&explained, true, "CVE-2024-0003", "busybox").cause, Cause::PackageUpgraded);
+}

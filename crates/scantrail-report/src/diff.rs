@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use comfy_table::Cell;
-use scantrail_history::{Attribution, Cause, ExplainedDiff, PackageChange, ScanDiff};
+use scantrail_history::{Attribution, Cause, ExplainedDiff, OsReleaseChange, PackageChange, ScanDiff};
 use scantrail_model::{Digest, Finding, Package, Scan};
 use serde::Serialize;
 
@@ -16,7 +16,7 @@ struct DiffDocument<'a> {
     schema: &'static str,
     base: DiffSide<'a>,
     target: DiffSide<'a>,
-    summary: DiffSummary,
+    summary: DiffSummary<'a>,
     findings: DiffFindings<'a>,
     packages: DiffPackages<'a>,
 }
@@ -32,7 +32,7 @@ struct DiffSide<'a> {
 }
 
 #[derive(Serialize)]
-struct DiffSummary {
+struct DiffSummary<'a> {
     introduced: usize,
     fixed: usize,
     unchanged: usize,
@@ -45,6 +45,9 @@ struct DiffSummary {
     reintroduced: usize,
     /// Whether advisory causes could be separated by re-matching.
     rematched: bool,
+    /// The os-release change (`ID VERSION_ID` on each side), omitted when the release is equal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    os_release_change: Option<&'a OsReleaseChange>,
 }
 
 #[derive(Serialize)]
@@ -132,6 +135,7 @@ pub fn render_diff(base: &Scan, target: &Scan, explained_diff: &ExplainedDiff, s
                 causes: explained_diff.cause_counts().into_iter().map(|(cause, count)| (cause.as_str(), count)).collect(),
                 reintroduced: explained_diff.introduced.iter().filter(|a| a.reintroduced).count(),
                 rematched: explained_diff.rematched,
+                os_release_change: explained_diff.os_release_change.as_ref(),
             },
             findings: DiffFindings {
                 introduced: explained(&diff.introduced, &explained_diff.introduced),
@@ -177,6 +181,14 @@ fn render_table(base: &Scan, target: &Scan, explained_diff: &ExplainedDiff, colo
     if !causes.is_empty() {
         let _ = writeln!(out, "Causes     {}", causes.join(", "));
     }
+    if let Some(change) = &explained_diff.os_release_change {
+        let _ = writeln!(
+            out,
+            "OS release {} -> {} (advisories of another release apply)",
+            change.from.as_deref().unwrap_or("none"),
+            change.to.as_deref().unwrap_or("none")
+        );
+    }
     if !explained_diff.rematched {
         let _ = writeln!(
             out,
@@ -206,7 +218,7 @@ fn render_table(base: &Scan, target: &Scan, explained_diff: &ExplainedDiff, colo
         }
         for change in &diff.packages_changed {
             table.add_row(vec![
-                Cell::new("changed"),
+                Cell::new(change.direction.as_str()),
                 Cell::new(&change.name),
                 Cell::new(change.ecosystem),
                 Cell::new(change.from.join(", ")),

@@ -429,3 +429,84 @@ fn mutable_tag_scan_prints_note() {
     let document: Value = serde_json::from_slice(&gate.stdout).unwrap();
     assert_eq!(document["warnings"], json!([]), "latest may move");
 }
+
+/// An image with only busybox `version` installed, on Debian `release` (os-release `VERSION_ID`).
+fn busybox_image(release: &str, version: &str) -> ImageBuilder {
+    let os_release = format!("NAME=\"Debian GNU/Linux\"\nVERSION_ID=\"{release}\"\nID=debian\n");
+    let status = format!("Package: busybox\nStatus: install ok installed\nArchitecture: amd64\nVersion: {version}\n");
+    let layer = Layer::new()
+        .file("etc/os-release", os_release)
+        .file("var/lib/dpkg/status", status)
+        .file("var/lib/dpkg/info/busybox.list", "/bin/busybox\n")
+        .created_by("debootstrap");
+    ImageBuilder::new().created("2026-11-30T10:00:00Z").layer(layer)
+}
+
+/// Writes a Debian record with one range per release: `(release, introduced, fixed)`.
+fn busybox_record(cve: &str, ranges: &[(&str, &str, &str)]) -> Value {
+    let affected: Vec<Value> = ranges
+        .iter()
+        .map(|(release, introduced, fixed)| {
+            json!({
+                "package": {"ecosystem": format!("Debian:{release}"), "name": "busybox"},
+                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": introduced}, {"fixed": fixed}]}]
+            })
+        })
+        .collect();
+    json!({
+        "id": format!("DEBIAN-{cve}"),
+        "aliases": [cve],
+        "published": "2024-01-01T00:00:00Z",
+        "modified": "2024-01-01T00:00:00Z",
+        "affected": affected,
+    })
+}
+
+#[test]
+fn diff_causes_follow_version_order_and_release() {
+    let env = TestEnv::new();
+    // CVE-2024-0001 affects only 1.36 and later on Debian 12. CVE-2024-0002 was fixed in
+    // Debian 11 before 1.30.1 shipped, but affects Debian 12 below 1.35.0-9.
+    import(
+        &env,
+        "advisories",
+        &[
+            busybox_record("CVE-2024-0001", &[("12", "1:1.36.0", "1:1.36.1-9")]),
+            busybox_record("CVE-2024-0002", &[("11", "0", "1:1.30.0-1"), ("12", "0", "1:1.35.0-9")]),
+        ],
+    );
+    let layout = env.path("layout");
+    busybox_image("11", "1:1.30.1-6").write_oci_layout(&layout, "bullseye");
+    busybox_image("12", "1:1.35.0-4").write_oci_layout(&layout, "bookworm");
+    busybox_image("12", "1:1.36.1-1").write_oci_layout(&layout, "bookworm-new");
+    for tag in ["bullseye", "bookworm", "bookworm-new"] {
+        scan(&env, &layout, tag, tag);
+    }
+    let tag = |tag: &str| format!("{REPO}:{tag}");
+
+    // 11 -> 12 with an upgrade: the same busybox gets CVE-2024-0002 under Debian 12's advisories.
+    let release = env.json(&["diff", &tag("bullseye"), &tag("bookworm")]);
+    assert_eq!(diff_finding(&release, "introduced", "CVE-2024-0002", "busybox")["cause"], "os_release_changed");
+    assert_eq!(release["summary"]["causes"]["os_release_changed"], 1);
+    assert_eq!(release["summary"]["os_release_change"], json!({"from": "debian 11", "to": "debian 12"}));
+    assert_eq!(release["packages"]["changed"][0]["direction"], "upgraded");
+    let back = env.json(&["diff", &tag("bookworm"), &tag("bullseye")]);
+    assert_eq!(diff_finding(&back, "fixed", "CVE-2024-0002", "busybox")["cause"], "os_release_changed");
+    assert_eq!(back["packages"]["changed"][0]["direction"], "downgraded");
+    let release_table = env.ok(&["diff", &tag("bullseye"), &tag("bookworm")]);
+    assert!(release_table.contains("OS release debian 11 -> debian 12"), "{release_table}");
+
+    // Same release, upgrade: CVE-2024-0001 enters with the newer version, CVE-2024-0002 leaves.
+    let upgrade = env.json(&["diff", &tag("bookworm"), &tag("bookworm-new")]);
+    assert_eq!(diff_finding(&upgrade, "introduced", "CVE-2024-0001", "busybox")["cause"], "package_upgraded");
+    assert_eq!(diff_finding(&upgrade, "fixed", "CVE-2024-0002", "busybox")["cause"], "package_upgraded");
+    assert!(upgrade["summary"].get("os_release_change").is_none(), "same release: {upgrade:#}");
+    assert_eq!(upgrade["packages"]["changed"][0]["direction"], "upgraded");
+
+    // The reverse is a downgrade on both findings.
+    let downgrade = env.json(&["diff", &tag("bookworm-new"), &tag("bookworm")]);
+    assert_eq!(diff_finding(&downgrade, "fixed", "CVE-2024-0001", "busybox")["cause"], "package_downgraded");
+    assert_eq!(diff_finding(&downgrade, "introduced", "CVE-2024-0002", "busybox")["cause"], "package_downgraded");
+    let downgrade_table = env.ok(&["diff", &tag("bookworm-new"), &tag("bookworm")]);
+    assert!(downgrade_table.contains(" downgraded  busybox"), "{downgrade_table}");
+}

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::cli::{Cli, ExportGitArgs, OutputFormat};
 use crate::commands::print_report;
+use crate::commands::diff::os_release_identity;
 use crate::commands::scan::load_snapshot;
 use crate::context;
 use crate::Outcome;
@@ -138,7 +139,12 @@ impl SnapshotCache<'_> {
     /// `72 package_downgraded, 2 package_upgraded`.
     fn cause_summary(&self, base: &Scan, target: &Scan) -> String {
         let pair = if base.advisory_snapshot == target.advisory_snapshot {
-            None
+            // The shared snapshot is only needed to re-match across a changed os-release.
+            if os_release_identity(base) != os_release_identity(target) {
+                self.get(&base.advisory_snapshot).map(|snapshot| (snapshot.clone(), snapshot))
+            } else {
+                None
+            }
         } else {
             self.get(&base.advisory_snapshot).zip(self.get(&target.advisory_snapshot))
         };
