@@ -116,7 +116,13 @@ pub enum ImageError {
     #[error("entry {path:?} in layer {index} ({digest}) of {image} points outside the image root; the layer is malformed or hostile and was not applied")]
     PathEscapesRoot { path: String, index: usize, digest: Digest, image: String },
 
-    #[error("file {path:?} in layer {index} ({digest}) of {image} exceeds {limit} ({value} bytes); raise the limit if the file is expected to be this large")]
+    /// `path` is normalized, without the leading `/`.
+    #[error("file /{path} in layer {index} ({digest}) of {image} is {size} bytes, more than the {max} bytes scantrail reads from a file it catalogs; no real package database or manifest is this large, so the image is likely corrupt or hostile")]
+    CapturedFileTooLarge { path: String, index: usize, digest: Digest, image: String, size: u64, max: u64 },
+
+    /// `limit` names the [`crate::Limits`] field passed and `value` is its value. Only
+    /// `Limits::max_captured_total` is reported this way.
+    #[error("file /{path} in layer {index} ({digest}) of {image} brings the file contents scantrail captures to more than {value} bytes; real images have far less package data, so the image is likely corrupt or hostile")]
     LimitExceeded { path: String, index: usize, digest: Digest, image: String, limit: &'static str, value: u64 },
 
     #[error("{image} has more than {max_entries} filesystem entries (Limits::max_entries); raise the limit if the image is expected to be this large")]

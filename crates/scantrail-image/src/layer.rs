@@ -160,7 +160,14 @@ pub(crate) fn apply_cached(
                 value,
             };
             if content.len() as u64 > options.limits.max_captured_file {
-                return Err(exceeded("Limits::max_captured_file", options.limits.max_captured_file));
+                return Err(ImageError::CapturedFileTooLarge {
+                    path: path.clone(),
+                    index: spec.index,
+                    digest: spec.digest.cloned().unwrap_or_else(|| spec.diff_id.clone()),
+                    image: spec.image.to_string(),
+                    size: content.len() as u64,
+                    max: options.limits.max_captured_file,
+                });
             }
             budget.captured_bytes += content.len() as u64;
             if budget.captured_bytes > options.limits.max_captured_total {
@@ -372,7 +379,7 @@ fn collect_changes<R: Read>(
                 let size = entry.size();
                 let wanted = capture(&path) || tree.resolve_parent(&path).is_some_and(|resolved| capture(&resolved));
                 let content = if wanted {
-                    Some(read_captured(&mut entry, &path, spec, limits, budget)?)
+                    Some(read_captured(&mut entry, &path, size, spec, limits, budget)?)
                 } else {
                     read_optional_capture(&mut entry, &path, size, options, budget)?
                 };
@@ -385,10 +392,12 @@ fn collect_changes<R: Read>(
     Ok(changes)
 }
 
-/// Reads a captured file's content, enforcing the per-file and per-image limits.
+/// Reads a captured file's content, enforcing the per-file and per-image limits. A file whose
+/// header `size` passes the per-file limit fails before any of it is read.
 fn read_captured(
     entry: &mut impl Read,
     path: &str,
+    size: u64,
     spec: &LayerSpec,
     limits: &Limits,
     budget: &mut Budget,
@@ -404,11 +413,27 @@ fn read_captured(
         })
     };
 
+    let too_large = |size: u64| {
+        ChangeError::Image(ImageError::CapturedFileTooLarge {
+            path: path.to_string(),
+            index: spec.index,
+            digest: spec.digest.cloned().unwrap_or_else(|| spec.diff_id.clone()),
+            image: spec.image.to_string(),
+            size,
+            max: limits.max_captured_file,
+        })
+    };
+    if size > limits.max_captured_file {
+        return Err(too_large(size));
+    }
+
+    // The content is still read through a bound, because a sparse file can hold more data than
+    // its header size states.
     let mut content = Vec::new();
     entry.take(limits.max_captured_file.saturating_add(1)).read_to_end(&mut content)?;
     let length = content.len() as u64;
     if length > limits.max_captured_file {
-        return Err(exceeded("Limits::max_captured_file", limits.max_captured_file));
+        return Err(too_large(length));
     }
     budget.captured_bytes += length;
     if budget.captured_bytes > limits.max_captured_total {
@@ -572,6 +597,37 @@ mod tests {
             .unwrap_err();
         assert!(matches!(error, ImageError::LayerRead { index: 0, .. }), "{error}");
         assert!(tree.is_empty(), "a failed layer changes nothing");
+    }
+
+    #[test]
+    fn oversized_header_fails_before_read() {
+        // The header claims 20 GiB, but only one block of content follows: the read must fail on
+        // the header size alone, without reading toward the limit.
+        let claimed: u64 = 20 * 1024 * 1024 * 1024;
+        let mut header = tar::Header::new_gnu();
+        header.set_path("var/lib/dpkg/status").unwrap();
+        header.set_size(claimed);
+        header.set_entry_type(EntryType::Regular);
+        header.set_cksum();
+        let mut tar = header.as_bytes().to_vec();
+        tar.extend_from_slice(&[b'x'; 512]);
+        let diff_id = Digest::sha256_of(&tar);
+
+        let capture_all = |_: &str| true;
+        let options = ReadOptions { capture: &capture_all, ..ReadOptions::default() };
+        let mut tree = FileTree::new();
+        let error = apply_layer(&mut tree, tar.as_slice(), &spec(&diff_id, None), &options, &mut Budget::default()).unwrap_err();
+        match &error {
+            ImageError::CapturedFileTooLarge { path, size, max, .. } => {
+                assert_eq!(path, "var/lib/dpkg/status");
+                assert_eq!(*size, claimed);
+                assert_eq!(*max, Limits::default().max_captured_file);
+            }
+            other => panic!("expected CapturedFileTooLarge, got {other}"),
+        }
+        let message = error.to_string();
+        assert!(message.contains("/var/lib/dpkg/status"), "{message}");
+        assert!(message.contains(&format!("is {claimed} bytes")), "{message}");
     }
 
     #[test]

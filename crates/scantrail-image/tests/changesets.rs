@@ -176,14 +176,17 @@ fn captured_file_limit() {
     let limits = Limits { max_captured_file: 10, ..Limits::default() };
     let error = read_with(&source, Platform::default(), limits).unwrap_err();
     match &error {
-        ImageError::LimitExceeded { path, limit, value, .. } => {
+        ImageError::CapturedFileTooLarge { path, size, max, .. } => {
             assert_eq!(path, "eleven");
-            assert_eq!(*limit, "Limits::max_captured_file");
-            assert_eq!(*value, 10);
+            assert_eq!(*size, 11);
+            assert_eq!(*max, 10);
         }
-        other => panic!("expected LimitExceeded, got {other}"),
+        other => panic!("expected CapturedFileTooLarge, got {other}"),
     }
-    assert!(error.to_string().contains("raise the limit"), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("/eleven"), "{message}");
+    assert!(message.contains("corrupt or hostile"), "{message}");
+    assert!(!message.contains("Limits::"), "no Rust names in the message: {message}");
 }
 
 #[test]
