@@ -175,6 +175,22 @@ impl Store {
         }
     }
 
+    /// Returns the size in bytes of the file `name`, or `None` when it does not exist, without
+    /// reading it.
+    pub fn size(&self, name: &str) -> Result<Option<u64>, ImageError> {
+        match self {
+            Store::Directory { root } => {
+                let path = root.join(name);
+                match std::fs::metadata(&path) {
+                    Ok(metadata) => Ok(Some(metadata.len())),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(ImageError::io(path, e)),
+                }
+            }
+            Store::Archive(index) => Ok(index.find(name).map(|member| member.size)),
+        }
+    }
+
     pub fn contains(&self, name: &str) -> bool {
         match self {
             Store::Directory { root } => root.join(name).is_file(),

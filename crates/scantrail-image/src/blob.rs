@@ -113,6 +113,13 @@ pub(crate) trait BlobSource {
     /// Opens the blob `blob.digest` for streaming; the caller checks its digest. A missing blob
     /// is an error.
     fn open_blob(&self, blob: &BlobRef) -> Result<Box<dyn Read + '_>, ImageError>;
+
+    /// Checks, without reading the blob, that it exists and has the size its descriptor states.
+    /// Sources where that check costs a request (registries) skip it.
+    fn check_stored_size(&self, blob: &BlobRef) -> Result<(), ImageError> {
+        let _ = blob;
+        Ok(())
+    }
 }
 
 impl BlobSource for Store {
@@ -121,6 +128,23 @@ impl BlobSource for Store {
         match self.open(&name)? {
             Some((reader, _)) => Ok(reader),
             None => Err(blob.missing(self, &name)),
+        }
+    }
+
+    fn check_stored_size(&self, blob: &BlobRef) -> Result<(), ImageError> {
+        let name = blob_path(blob.digest);
+        let Some(actual) = self.size(&name)? else {
+            return Err(blob.missing(self, &name));
+        };
+        match blob.size {
+            Some(expected) if expected != actual => Err(ImageError::SizeMismatch {
+                role: blob.role,
+                digest: blob.digest.clone(),
+                expected,
+                actual,
+                image: blob.image.to_string(),
+            }),
+            _ => Ok(()),
         }
     }
 }

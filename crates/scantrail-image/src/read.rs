@@ -85,11 +85,16 @@ fn read_oci_image(store: &dyn BlobSource, image: &str, chosen: ChosenManifest, o
         };
 
         let diff_id = &config.diff_ids[index];
+        let blob = BlobRef { role: BlobRole::Layer, digest: &digest, size: Some(descriptor.size()), image };
+        if options.cache.is_some() {
+            // A layer taken from the cache is not read, so a truncated or missing blob in a
+            // local source would go unnoticed without this cheap check of its size.
+            store.check_stored_size(&blob)?;
+        }
         if read_cached_layer(&mut files, &digest, &spec, options, &mut budget)? {
             options.progress.layer_cached(index, descriptors.len(), &digest);
             stats.layers_from_cache += 1;
         } else {
-            let blob = BlobRef { role: BlobRole::Layer, digest: &digest, size: Some(descriptor.size()), image };
             let reader = store.open_blob(&blob)?;
             options.progress.layer_started(index, descriptors.len(), &digest, descriptor.size());
             let (_, changes) = read_layer(&files, reader, &spec, options, &mut budget)?;
