@@ -237,6 +237,23 @@ fn rescan_records_rematches_and_diff_finds_published() {
     assert_eq!(images[2]["watched_tags"], json!(["prod"]));
     assert_eq!(env.scan_count(), 7);
 
+    // A rematch row counts against the scan it re-matched: only the new advisory's finding.
+    // Image scans count against the previous image scan, skipping rematch rows.
+    let log = env.json(&["log", REPO]);
+    let rows = log["scans"].as_array().unwrap();
+    let row = |id: &str| rows.iter().find(|row| row["id"] == id).unwrap_or_else(|| panic!("no log row {id}: {log:#}"));
+    for image in images {
+        let rematch_row = row(image["rematch_id"].as_str().unwrap());
+        assert_eq!(rematch_row["kind"], "rematch");
+        assert_eq!(rematch_row["introduced"], 1, "{rematch_row:#}");
+        assert_eq!(rematch_row["fixed"], 0, "{rematch_row:#}");
+    }
+    assert_eq!(row(&ids[0])["introduced"], Value::Null, "the first scan has nothing to compare with");
+    assert_eq!(row(&ids[1])["introduced"], 0);
+    assert_eq!(row(&ids[1])["fixed"], 2, "v1.1 fixes openssl and PyYAML");
+    assert_eq!(row(&ids[2])["introduced"], 1, "v1.2 brings back CVE-2024-5535");
+    assert_eq!(row(&ids[2])["fixed"], 0);
+
     let rematch_id = images[0]["rematch_id"].as_str().unwrap();
     let rematch = env.json(&["show", rematch_id]);
     assert_eq!(rematch["scan"]["kind"], "rematch");
