@@ -23,7 +23,7 @@ pub use cause::{Attribution, Cause, DiffSnapshots, ExplainedDiff, OsReleaseChang
 pub use line::{finding_has_id, label, layer_position, Line, LineImage, REVISION_LABEL, SOURCE_LABEL};
 pub use reflog::{reflogs, TagMove, TagReflog, TagSighting};
 pub use rematch::{plan_rescan, rematch_scan, snapshot_impact, ImageImpact, RescanPlan};
-pub use vulnerability::{vulnerability_history, EventKind, LineEvent, VulnerabilityHistory};
+pub use vulnerability::{fix_known_since, vulnerability_history, EventKind, FixKnown, LineEvent, VulnerabilityHistory};
 
 use std::collections::{BTreeMap, BTreeSet};
 

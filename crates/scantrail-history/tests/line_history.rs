@@ -4,7 +4,8 @@ mod common;
 
 use common::{deb, debian_record, inventory, layer, pypi, pypi_record, scan, snapshot, time};
 use scantrail_history::{
-    blame, plan_rescan, reflogs, rematch_scan, snapshot_impact, vulnerability_history, BlameSubject, EventKind, Line, TagSighting,
+    blame, fix_known_since, plan_rescan, reflogs, rematch_scan, snapshot_impact, vulnerability_history, BlameSubject, EventKind, Line,
+    TagSighting,
 };
 use scantrail_matcher::AdvisoryIndex;
 use scantrail_model::{Digest, ScanKind};
@@ -174,4 +175,63 @@ fn impact_lists_images_with_new_findings() {
 
     let reverse = snapshot_impact(&line, &AdvisoryIndex::new(&new), &AdvisoryIndex::new(&old));
     assert_eq!(common::ids(&reverse[0].removed), ["CVE-2020-14343 PyYAML"]);
+}
+
+/// Returns a record lookup that finds the records of the given snapshots by digest.
+fn records_of<'s>(
+    snapshots: &'s [&'s scantrail_advisory::Snapshot],
+) -> impl FnMut(&Digest) -> Result<Vec<scantrail_advisory::Advisory>, std::convert::Infallible> + 's {
+    move |digest| Ok(snapshots.iter().find(|s| &s.digest == digest).map(|s| s.advisories.clone()).unwrap_or_default())
+}
+
+#[test]
+fn fix_known_from_earlier_scan_snapshot() {
+    // The record was last modified after both scans, so its time proves nothing earlier. v1.0
+    // lacks PyYAML, but its snapshot already had the fix, so the fix was known at v1.0's scan.
+    let advisories = snapshot(&[pypi_record("PYSEC-2021-142", &["CVE-2020-14343"], "PyYAML", "5.4", "2027-01-01T00:00:00Z")]);
+    let v1 = scan("v1.0", "one", &inventory(vec![deb("base-files", "12.4", None, 0)]), &advisories, 0);
+    let v2 = scan("v1.1", "two", &inventory(vec![pypi("PyYAML", "5.3", 1)]), &advisories, 1);
+    let scans = [v2.clone(), v1.clone()];
+    let line = Line::from_newest_first(&scans);
+    let history = vulnerability_history(&line, "CVE-2020-14343").unwrap();
+    assert_eq!(history.fix_first_seen.unwrap().0.id, v2.id, "the first finding is in v1.1");
+
+    let known = fix_known_since(&line, &history, records_of(&[&advisories])).unwrap().expect("the snapshot gives a fix");
+    assert_eq!(known.since, v1.scanned_at);
+    assert_eq!(known.scan.map(|s| &s.id), Some(&v1.id));
+    assert!(!known.from_advisory());
+    assert_eq!(known.advisory.as_ref().map(|(id, _)| id.as_str()), Some("PYSEC-2021-142"));
+}
+
+#[test]
+fn fix_known_from_record_time() {
+    let advisories = pyyaml_snapshot();
+    let v1 = scan("v1.0", "one", &inventory(vec![pypi("PyYAML", "5.3", 1)]), &advisories, 0);
+    let scans = [v1.clone()];
+    let line = Line::from_newest_first(&scans);
+    let history = vulnerability_history(&line, "CVE-2020-14343").unwrap();
+
+    let known = fix_known_since(&line, &history, records_of(&[&advisories])).unwrap().unwrap();
+    assert_eq!(known.since.to_rfc3339(), "2021-02-09T00:00:00+00:00", "modified is before the scan");
+    assert!(known.from_advisory());
+    assert_eq!(known.scan.map(|s| &s.id), Some(&v1.id));
+}
+
+#[test]
+fn fix_known_needs_fixed_event() {
+    let record = serde_json::json!({
+        "id": "PYSEC-2099-1",
+        "modified": "2021-01-01T00:00:00Z",
+        "affected": [{
+            "package": {"ecosystem": "PyPI", "name": "pyyaml"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]
+        }]
+    });
+    let advisories = snapshot(&[record.to_string()]);
+    let v1 = scan("v1.0", "one", &inventory(vec![pypi("PyYAML", "5.3", 1)]), &advisories, 0);
+    let scans = [v1.clone()];
+    let line = Line::from_newest_first(&scans);
+    let history = vulnerability_history(&line, "PYSEC-2099-1").expect("an unfixed record still matches");
+
+    assert!(fix_known_since(&line, &history, records_of(&[&advisories])).unwrap().is_none());
 }

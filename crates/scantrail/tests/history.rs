@@ -325,6 +325,10 @@ fn history_follows_aliases() {
     assert_eq!(line["events"][1]["scan"]["tag"], "v1.1");
     assert_eq!(line["fix_available_since"]["scan"]["scan_id"], ids[0].as_str());
     assert_eq!(line["fix_available_since"]["fixed_versions"], json!(["5.4"]));
+    assert_eq!(line["fix_available_since"]["since"], "2021-02-09T21:15:00Z", "the record's time is before every scan");
+    assert_eq!(line["fix_available_since"]["since_source"], "advisory_record");
+    assert_eq!(line["fix_available_since"]["advisory_id"], "PYSEC-2021-142");
+    assert_eq!(line["fix_available_since"]["snapshot_scan"]["scan_id"], ids[0].as_str());
 
     let openssl = env.json(&["history", "DEBIAN-CVE-2024-5535", "--repository", REPO]);
     let line = &openssl["lines"][0];

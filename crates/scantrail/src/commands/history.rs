@@ -3,8 +3,8 @@
 use anyhow::{bail, Result};
 use chrono::{DateTime, Utc};
 use scantrail_advisory::Advisory;
-use scantrail_history::{vulnerability_history, Line};
-use scantrail_model::Scan;
+use scantrail_history::{fix_known_since, vulnerability_history, Line};
+use scantrail_model::{Digest, Scan};
 use scantrail_report::{render_history, HistoryReport};
 use scantrail_store::HistoryStore;
 
@@ -30,8 +30,13 @@ pub fn run(cli: &Cli, args: &HistoryArgs) -> Result<Outcome> {
     let scans: Vec<(String, Vec<Scan>)> =
         repositories.into_iter().map(|repository| Ok((repository.clone(), store.scans(&repository)?))).collect::<Result<_>>()?;
     let lines: Vec<(&str, Line<'_>)> = scans.iter().map(|(repository, scans)| (repository.as_str(), Line::from_newest_first(scans))).collect();
-    let histories: Vec<_> =
-        lines.iter().filter_map(|(repository, line)| vulnerability_history(line, query).map(|history| (*repository, history))).collect();
+    let mut histories = Vec::new();
+    for (repository, line) in &lines {
+        let Some(mut history) = vulnerability_history(line, query) else { continue };
+        let upper_ids: Vec<String> = history.ids.iter().map(|id| id.to_ascii_uppercase()).collect();
+        history.fix_known = fix_known_since(line, &history, |digest| records_naming(&store, digest, &upper_ids))?;
+        histories.push((*repository, history));
+    }
 
     let published = published_time(&store, query, histories.iter().flat_map(|(_, history)| history.ids.iter().map(String::as_str)))?;
     if histories.is_empty() && published.is_none() && !known_to_current_snapshot(&store, query)? {
@@ -68,8 +73,17 @@ fn known_to_current_snapshot(store: &dyn HistoryStore, query: &str) -> Result<bo
 /// parsed.
 fn current_records_naming(store: &dyn HistoryStore, ids: &[String]) -> Result<Vec<Advisory>> {
     let Some(info) = store.current_snapshot()? else { return Ok(Vec::new()) };
+    records_naming(store, &info.digest, ids)
+}
+
+/// Returns the records of snapshot `digest` whose id or an alias is in `ids` (uppercase). Returns
+/// none when the snapshot is not stored, as for scans imported from other scanners.
+fn records_naming(store: &dyn HistoryStore, digest: &Digest, ids: &[String]) -> Result<Vec<Advisory>> {
+    if store.snapshot_info(digest)?.is_none() {
+        return Ok(Vec::new());
+    }
     let mut found = Vec::new();
-    for json in store.snapshot_records(&info.digest)? {
+    for json in store.snapshot_records(digest)? {
         let text = String::from_utf8_lossy(&json).to_ascii_uppercase();
         if !ids.iter().any(|id| text.contains(id.as_str())) {
             continue;
@@ -77,7 +91,7 @@ fn current_records_naming(store: &dyn HistoryStore, ids: &[String]) -> Result<Ve
         let advisory: Advisory = match serde_json::from_slice(&json) {
             Ok(advisory) => advisory,
             Err(error) => {
-                tracing::warn!(snapshot = %info.digest, "skipping an unreadable advisory record: {error}");
+                tracing::warn!(snapshot = %digest, "skipping an unreadable advisory record: {error}");
                 continue;
             }
         };
