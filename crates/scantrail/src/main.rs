@@ -32,10 +32,27 @@ fn main() -> ExitCode {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::PolicyFailed) => ExitCode::from(1),
         Err(error) => {
-            let _ = writeln!(std::io::stderr(), "error: {error:#}");
+            let _ = writeln!(std::io::stderr(), "error: {}", error_chain(&error));
             ExitCode::from(2)
         }
     }
+}
+
+/// Joins an error and its causes with `: `, leaving out a cause whose text the message before
+/// it already contains: library errors often quote their source in their own message.
+fn error_chain(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let message = cause.to_string();
+        if text.contains(&message) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&message);
+    }
+    text
 }
 
 /// Sends logs to stderr: warnings by default, more with `-v`, `SCANTRAIL_LOG` as a filter.
@@ -60,4 +77,31 @@ fn init_logging(cli: &Cli) {
         .with_target(false)
         .without_time()
         .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_chain;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot open history store /x: {source}")]
+    struct Quoting {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn error_chain_skips_quoted_cause() {
+        let io = std::io::Error::new(std::io::ErrorKind::AlreadyExists, "File exists (os error 17)");
+        let error = anyhow::Error::new(Quoting { source: io }).context("failed to open the history store in /x");
+        assert_eq!(
+            error_chain(&error),
+            "failed to open the history store in /x: cannot open history store /x: File exists (os error 17)"
+        );
+    }
+
+    #[test]
+    fn error_chain_keeps_distinct_causes() {
+        let error = anyhow::anyhow!("unexpected end of gzip stream").context("failed to read layer 2").context("failed to read image app:v1");
+        assert_eq!(error_chain(&error), "failed to read image app:v1: failed to read layer 2: unexpected end of gzip stream");
+    }
 }
