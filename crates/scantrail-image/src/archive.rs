@@ -140,9 +140,14 @@ impl Store {
     pub fn archive(path: &Path) -> Result<Store, ImageError> {
         let compression = sniff_compression(path)?;
         let file = File::open(path).map_err(|e| ImageError::io(path, e))?;
-        let not_tar = |e: io::Error| ImageError::UnrecognizedSource {
-            path: path.to_path_buf(),
-            reason: format!("it is not a readable tar archive (plain, gzip or zstd): {e}"),
+        let not_tar = |e: io::Error| {
+            // The tar crate quotes the bytes of a bad header, which for a text file can be its
+            // content (a password file given by mistake), so only the start of the message is kept.
+            let detail: String = e.to_string().lines().next().unwrap_or_default().chars().take(80).collect();
+            ImageError::UnrecognizedSource {
+                path: path.to_path_buf(),
+                reason: format!("it is not a readable tar archive (plain, gzip or zstd): {detail}"),
+            }
         };
 
         let (members, links) = if compression == Compression::None {
