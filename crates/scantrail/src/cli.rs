@@ -14,7 +14,7 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 
-    /// Output format of the report on stdout.
+    /// Output format of the report on stdout (csv: `metrics` only).
     #[arg(long, short = 'f', global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
 
