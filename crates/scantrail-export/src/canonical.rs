@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use scantrail_model::{Finding, Inventory, LayerRecord, OsRelease, Scan, Severity};
+use scantrail_model::{Finding, FindingKey, Inventory, LayerRecord, OsRelease, Scan, Severity};
 use serde::Serialize;
 
 use crate::ExportError;
@@ -92,13 +92,8 @@ fn sorted_findings(findings: &[Finding]) -> Vec<&Finding> {
     sorted
 }
 
-/// Collects the identities of findings across scans: vulnerability id, ecosystem and package
-/// name, as `scantrail diff` compares findings.
-fn finding_keys(findings: &[Finding]) -> BTreeSet<(&str, &str, &str)> {
-    findings
-        .iter()
-        .map(|finding| (finding.vulnerability_id.as_str(), finding.package.ecosystem.as_str(), finding.package.name.as_str()))
-        .collect()
+fn finding_keys(findings: &[Finding]) -> BTreeSet<FindingKey> {
+    findings.iter().map(Finding::key).collect()
 }
 
 /// Returns the numbers of findings introduced and fixed since `previous`, or all findings as

@@ -24,7 +24,7 @@ use scantrail_model::{Ecosystem, Finding, Inventory, OsRelease, Scan};
 use serde::Serialize;
 
 use crate::line::Line;
-use crate::{finding_key, Direction, FindingKey, ScanDiff};
+use crate::{Direction, FindingKey, ScanDiff};
 
 /// The reason a finding appeared in or left an image between two scans.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -197,7 +197,7 @@ impl ExplainedDiff {
             .iter()
             .map(|finding| {
                 let mut attribution = explain_introduced(finding, cross.as_ref(), &release, &packages);
-                attribution.reintroduced = earlier.had_and_lost(&finding_key(finding));
+                attribution.reintroduced = earlier.had_and_lost(&finding.key());
                 attribution
             })
             .collect();
@@ -226,7 +226,7 @@ struct CrossMatch<'a> {
 
 impl<'a> CrossMatch<'a> {
     fn new(base: &Scan, target: &Scan, snapshots: DiffSnapshots<'a>) -> CrossMatch<'a> {
-        let keys = |findings: Vec<Finding>| findings.iter().map(finding_key).collect::<BTreeSet<_>>();
+        let keys = |findings: Vec<Finding>| findings.iter().map(Finding::key).collect::<BTreeSet<_>>();
         CrossMatch {
             base_under_target: keys(AdvisoryIndex::new(snapshots.target).match_inventory(&base.inventory)),
             target_under_base: keys(AdvisoryIndex::new(snapshots.base).match_inventory(&target.inventory)),
@@ -255,7 +255,7 @@ impl ReleaseRematch {
     fn new(base: &Scan, target: &Scan, snapshots: DiffSnapshots<'_>) -> ReleaseRematch {
         let rematch = |packages: &Inventory, os: &Inventory, snapshot: &Snapshot| {
             let inventory = Inventory { os: os.os.clone(), packages: packages.packages.clone() };
-            AdvisoryIndex::new(snapshot).match_inventory(&inventory).iter().map(finding_key).collect::<BTreeSet<_>>()
+            AdvisoryIndex::new(snapshot).match_inventory(&inventory).iter().map(Finding::key).collect::<BTreeSet<_>>()
         };
         ReleaseRematch {
             base_as_target_release: rematch(&base.inventory, &target.inventory, snapshots.target),
@@ -348,7 +348,7 @@ fn explain_introduced(
     packages: &PackageVersions,
 ) -> Attribution {
     if let Some(cross) = cross {
-        if cross.base_under_target.contains(&finding_key(finding)) {
+        if cross.base_under_target.contains(&finding.key()) {
             let missing = ids_missing_from(finding, cross.snapshots.base);
             return if missing.is_empty() {
                 attribution(Cause::AdvisoryChanged, packages, finding, changed_ids(finding, cross.snapshots))
@@ -359,7 +359,7 @@ fn explain_introduced(
     }
 
     if let ReleaseMatch::Rematched(rematch) = release {
-        if rematch.base_as_target_release.contains(&finding_key(finding)) {
+        if rematch.base_as_target_release.contains(&finding.key()) {
             return attribution(Cause::OsReleaseChanged, packages, finding, Vec::new());
         }
     }
@@ -385,7 +385,7 @@ fn explain_fixed(
     packages: &PackageVersions,
 ) -> Attribution {
     if let Some(cross) = cross {
-        if cross.target_under_base.contains(&finding_key(finding)) {
+        if cross.target_under_base.contains(&finding.key()) {
             let missing = ids_missing_from(finding, cross.snapshots.target);
             return if missing.len() == finding.advisory_ids.len() && !missing.is_empty() {
                 attribution(Cause::AdvisoryWithdrawn, packages, finding, missing)
@@ -396,7 +396,7 @@ fn explain_fixed(
     }
 
     if let ReleaseMatch::Rematched(rematch) = release {
-        if rematch.target_as_base_release.contains(&finding_key(finding)) {
+        if rematch.target_as_base_release.contains(&finding.key()) {
             return attribution(Cause::OsReleaseChanged, packages, finding, Vec::new());
         }
     }
@@ -458,7 +458,7 @@ impl EarlierImages {
             .unwrap_or_else(|| line.images.iter().take_while(|image| image.first_scan().scanned_at < target.scanned_at).count());
         let states = line.images[..end]
             .iter()
-            .map(|image| image.newest_scan().findings.iter().map(finding_key).collect())
+            .map(|image| image.newest_scan().findings.iter().map(Finding::key).collect())
             .collect();
         EarlierImages { states }
     }

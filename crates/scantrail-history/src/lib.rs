@@ -30,12 +30,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use scantrail_model::{Ecosystem, Finding, Package, Scan};
 use serde::Serialize;
 
-/// The identity of a finding across scans.
-pub type FindingKey = (String, Ecosystem, String);
-
-fn finding_key(finding: &Finding) -> FindingKey {
-    (finding.vulnerability_id.clone(), finding.package.ecosystem, finding.package.name.clone())
-}
+pub use scantrail_model::FindingKey;
 
 /// A package whose installed versions differ between two scans.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -116,19 +111,19 @@ impl ScanDiff {
 
 /// Splits findings into (introduced, fixed, unchanged) by finding key.
 pub fn compare_findings(base: &[Finding], target: &[Finding]) -> (Vec<Finding>, Vec<Finding>, Vec<Finding>) {
-    let base_keys: BTreeSet<FindingKey> = base.iter().map(finding_key).collect();
-    let target_keys: BTreeSet<FindingKey> = target.iter().map(finding_key).collect();
+    let base_keys: BTreeSet<FindingKey> = base.iter().map(Finding::key).collect();
+    let target_keys: BTreeSet<FindingKey> = target.iter().map(Finding::key).collect();
 
-    let introduced = target.iter().filter(|f| !base_keys.contains(&finding_key(f))).cloned().collect();
-    let fixed = base.iter().filter(|f| !target_keys.contains(&finding_key(f))).cloned().collect();
-    let unchanged = target.iter().filter(|f| base_keys.contains(&finding_key(f))).cloned().collect();
+    let introduced = target.iter().filter(|f| !base_keys.contains(&f.key())).cloned().collect();
+    let fixed = base.iter().filter(|f| !target_keys.contains(&f.key())).cloned().collect();
+    let unchanged = target.iter().filter(|f| base_keys.contains(&f.key())).cloned().collect();
     (introduced, fixed, unchanged)
 }
 
 /// Counts of (introduced, fixed) findings between two finding lists.
 pub fn count_changes(base: &[Finding], target: &[Finding]) -> (usize, usize) {
-    let base_keys: BTreeSet<FindingKey> = base.iter().map(finding_key).collect();
-    let target_keys: BTreeSet<FindingKey> = target.iter().map(finding_key).collect();
+    let base_keys: BTreeSet<FindingKey> = base.iter().map(Finding::key).collect();
+    let target_keys: BTreeSet<FindingKey> = target.iter().map(Finding::key).collect();
     (target_keys.difference(&base_keys).count(), base_keys.difference(&target_keys).count())
 }
 

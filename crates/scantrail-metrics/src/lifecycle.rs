@@ -3,15 +3,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use scantrail_model::{Ecosystem, Finding, Scan, Severity};
+use scantrail_model::{Finding, Scan, Severity};
 
-/// The identity of a finding across the scans of a line: vulnerability id, ecosystem and
-/// package name, as `scantrail diff` compares findings.
-pub type FindingKey = (String, Ecosystem, String);
-
-fn finding_key(finding: &Finding) -> FindingKey {
-    (finding.vulnerability_id.clone(), finding.package.ecosystem, finding.package.name.clone())
-}
+pub use scantrail_model::FindingKey;
 
 /// One unbroken presence of a finding in a line: from the scan where it appeared to the first
 /// scan without it.
@@ -63,7 +57,7 @@ pub fn episodes<'a>(scans: &[&'a Scan]) -> Vec<Episode<'a>> {
     for (position, scan) in scans.iter().enumerate() {
         let mut present: BTreeMap<FindingKey, &'a Finding> = BTreeMap::new();
         for finding in &scan.findings {
-            let entry = present.entry(finding_key(finding)).or_insert(finding);
+            let entry = present.entry(finding.key()).or_insert(finding);
             if finding.severity > entry.severity {
                 *entry = finding;
             }

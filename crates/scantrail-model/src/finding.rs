@@ -3,7 +3,11 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Digest, Package};
+use crate::{Digest, Ecosystem, Package};
+
+/// The identity of a finding across the scans of a line: vulnerability id, ecosystem and
+/// package name. `diff`, `log`, metrics and the Git export all compare findings by it.
+pub type FindingKey = (String, Ecosystem, String);
 
 /// Qualitative severity, ordered from least to most severe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -109,14 +113,9 @@ pub struct Finding {
 
 impl Finding {
     /// Returns the identity of a finding across scans: vulnerability, ecosystem, package name.
-    ///
     /// The installed version is left out, so an upgrade that stays affected is the same finding.
-    pub fn key(&self) -> (String, String, String) {
-        (
-            self.vulnerability_id.clone(),
-            self.package.ecosystem.as_str().to_string(),
-            self.package.name.clone(),
-        )
+    pub fn key(&self) -> FindingKey {
+        (self.vulnerability_id.clone(), self.package.ecosystem, self.package.name.clone())
     }
 
     /// Returns whether any of the finding's ids (main id or alias) equals `id`, ignoring case.

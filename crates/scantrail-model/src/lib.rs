@@ -12,7 +12,7 @@ mod remediation;
 mod scan;
 
 pub use digest::{Digest, DigestError};
-pub use finding::{Finding, FindingStatus, Severity, SeveritySource};
+pub use finding::{Finding, FindingKey, FindingStatus, Severity, SeveritySource};
 pub use package::{Ecosystem, Inventory, OsRelease, Package};
 pub use reference::{RepositoryTag, ReferenceError};
 pub use remediation::{matches_vulnerability, Remediation, RemediationAction, RemediationLink};

@@ -61,7 +61,7 @@ pub struct Style {
 }
 
 /// Serializes a JSON document with a trailing newline.
-fn to_json<T: serde::Serialize>(document: &T) -> String {
+pub fn to_json<T: serde::Serialize>(document: &T) -> String {
     let mut text = serde_json::to_string_pretty(document).expect("report documents always serialize");
     text.push('\n');
     text

@@ -8,7 +8,7 @@ use anyhow::{bail, Context as _, Result};
 use chrono::{DateTime, SecondsFormat, Utc};
 use scantrail_advisory::{Advisory, Snapshot, SourceSummary};
 use scantrail_model::Digest;
-use scantrail_report::{impact_json, render_impact, Format, ImpactJson};
+use scantrail_report::{impact_json, render_impact, to_json, Format, ImpactJson};
 use scantrail_store::{HistoryStore, NewSnapshot, SnapshotInfo, SnapshotRecord, SnapshotSource, SqliteStore};
 use serde::Serialize;
 
@@ -47,7 +47,7 @@ pub fn import(cli: &Cli, args: &DbImportArgs) -> Result<Outcome> {
     let impact = import_impact(&store, &imported)?;
     let changes = impact.as_ref().map(SnapshotImpact::changes);
     let text = match context::style(cli).format {
-        Format::Json => json(&ImportWithImpact {
+        Format::Json => to_json(&ImportWithImpact {
             document: imported.document("scantrail.db-import/v1"),
             impact: imported.previous.as_ref().zip(changes.as_deref()).map(|(previous, lines)| impact_json(previous, lines)),
         }),
@@ -188,7 +188,7 @@ pub fn status(cli: &Cli) -> Result<Outcome> {
     let now = Utc::now();
     let style = context::style(cli);
     let text = match style.format {
-        Format::Json => json(&StatusDocument {
+        Format::Json => to_json(&StatusDocument {
             schema: "scantrail.db-status/v1",
             snapshot: info.as_ref().map(|info| StatusSnapshot {
                 digest: info.digest.to_string(),
@@ -252,8 +252,3 @@ fn age(duration: chrono::Duration) -> String {
     }
 }
 
-pub(crate) fn json<T: Serialize>(document: &T) -> String {
-    let mut text = serde_json::to_string_pretty(document).expect("report documents always serialize");
-    text.push('\n');
-    text
-}

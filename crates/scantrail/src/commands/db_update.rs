@@ -5,11 +5,11 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use chrono::Utc;
-use scantrail_report::Format;
+use scantrail_report::{to_json, Format};
 use serde::Serialize;
 
 use crate::cli::Cli;
-use crate::commands::db::{commit_snapshot, json, snapshot_source, Imported};
+use crate::commands::db::{commit_snapshot, snapshot_source, Imported};
 use crate::commands::print_report;
 use crate::config::Config;
 use crate::context;
@@ -45,7 +45,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
     let (outcomes, imported) = update_feeds(&home, &config)?;
 
     let text = match context::style(cli).format {
-        Format::Json => json(&UpdateDocument {
+        Format::Json => to_json(&UpdateDocument {
             schema: "scantrail.db-update/v1",
             imported: imported.is_some(),
             snapshot: imported.as_ref().map(|i| i.snapshot.digest.to_string()),
