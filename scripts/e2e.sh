@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end run on the real images and advisories in ../shared/fixtures.
 #
-# Imports the Debian 12, PyPI and npm advisories, scans the demo image's tags v1.0 and v1.1 into a
-# fresh history store, runs log, diff and gate, and checks every finding against an independent
-# computation (scripts/independent_findings.py: dpkg --compare-versions, Python packaging, npm
-# semver). Exits non-zero on the first mismatch.
+# Imports the Debian 12, PyPI and npm advisories and scans the demo image's tags v1.0 and v1.1
+# into a fresh history store. Then runs log, diff and gate, and checks every finding against an
+# independent computation in scripts/independent_findings.py, which uses dpkg --compare-versions,
+# Python packaging and npm semver. Later blocks cover the registry, Alpine, remediation and
+# history commands. The script exits non-zero on the first mismatch.
 #
 # Needs: the fixtures folder (default ../shared/fixtures, or FIXTURES=DIR), python3 with pip and
 # node with npm (the first run installs `packaging`, `PyYAML` and `semver` under target/e2e-tools
@@ -278,7 +279,8 @@ ssl = [f for f in introduced if f["package"]["name"] in ("openssl", "libssl3")]
 yaml = [f for f in fixed if f["package"]["name"] == "PyYAML"]
 print(f"v1.1 -> v1.2: {len(ssl)} openssl/libssl3 findings introduced, {len(yaml)} PyYAML findings fixed; "
       f"causes {dict((k, v) for k, v in diff['summary']['causes'].items() if v)}", file=sys.stderr)
-assert ssl and yaml
+assert ssl
+assert yaml
 assert {f["package"]["name"] for f in ssl} == {"openssl", "libssl3"}
 assert all(f["cause"] == "package_downgraded" for f in ssl), [(f["vulnerability_id"], f["cause"]) for f in ssl]
 assert all(f["cause_detail"]["target_versions"] == ["3.0.17-1~deb12u2"] for f in ssl)
@@ -327,8 +329,10 @@ rescan, again, log = load("history-rescan.json"), load("history-rescan-again.jso
 line = rescan["lines"][0]
 print(f"rescan: {line['rematched']} images re-matched, +{line['findings_added']} -{line['findings_removed']}; "
       f"again: {again['lines'][0]['rematched']} re-matched, {again['lines'][0]['up_to_date']} up to date", file=sys.stderr)
-assert line["rematched"] == 3 and line["up_to_date"] == 0, line
-assert again["lines"][0]["rematched"] == 0 and again["lines"][0]["up_to_date"] == 3
+assert line["rematched"] == 3, line
+assert line["up_to_date"] == 0, line
+assert again["lines"][0]["rematched"] == 0, again
+assert again["lines"][0]["up_to_date"] == 3, again
 rematches = [s for s in log["scans"] if s["kind"] == "rematch"]
 assert len(rematches) == 3, "the second rescan recorded nothing"
 
@@ -343,7 +347,8 @@ for version, sources, count in [("v1.0", {"pam", "apt", "libzstd", "zlib"}, None
           f"{sorted({source(f) for f in introduced})}: {', '.join(ids)}", file=sys.stderr)
     assert {source(f) for f in introduced} == sources, sorted({source(f) for f in introduced})
     assert all(f["cause"] == "advisory_published" for f in introduced), [(f["vulnerability_id"], f["cause"]) for f in introduced]
-    assert diff["findings"]["fixed"] == [] and diff["summary"]["packages_changed"] == 0
+    assert diff["findings"]["fixed"] == [], diff["findings"]["fixed"]
+    assert diff["summary"]["packages_changed"] == 0, diff["summary"]
     if count is not None:
         assert len(ids) == count, ids
 
@@ -389,15 +394,18 @@ assert pam["lines"] == load("history-pam-alias.json")["lines"], "an alias gives 
 events = [(e["event"], e["scan"]["scan_id"]) for e in pam["lines"][0]["events"]]
 print(f"history CVE-2024-22365: {events}, open {pam['lines'][0]['open']}", file=sys.stderr)
 assert events[0] == ("introduced", v10_rematch), "v1.0 has it since the re-match found it"
-assert events[1][0] == "fixed" and events[1][1] == scans["v1.1"]["scan"]["id"], "v1.1 upgraded pam"
-assert len(events) == 2 and not pam["lines"][0]["open"]
+assert events[1][0] == "fixed", "v1.1 upgraded pam"
+assert events[1][1] == scans["v1.1"]["scan"]["id"], "v1.1 upgraded pam"
+assert len(events) == 2, events
+assert not pam["lines"][0]["open"]
 
 openssl = load("history-openssl.json")["lines"][0]
 event = openssl["events"][0]
 layers = scans["v1.2"]["scan"]["layers"]
 print(f"history {load('history-openssl.json')['query']}: {[(e['event'], e['scan']['tag']) for e in openssl['events']]}, "
       f"layer {event['packages'][0]['layer']['index']}, revision {event['revision']}", file=sys.stderr)
-assert [e["event"] for e in openssl["events"]] == ["introduced"] and openssl["open"]
+assert [e["event"] for e in openssl["events"]] == ["introduced"]
+assert openssl["open"]
 assert event["scan"]["scan_id"] == v12_rematch
 assert event["revision"] == scans["v1.2"]["scan"]["labels"]["org.opencontainers.image.revision"]
 assert "--allow-downgrades" in event["packages"][0]["layer"]["created_by"]
@@ -426,8 +434,10 @@ tags = {t["tag"]: t for t in load("history-tags.json")["tags"]}
 print(f"tags: {[(t, tags[t]['moves'], tags[t]['immutable']) for t in sorted(tags)]}", file=sys.stderr)
 for tag in ("v1.0", "v1.1", "v1.2"):
     assert tags[tag]["current_digest"] == scans[tag]["scan"]["manifest_digest"]
-    assert tags[tag]["immutable"] and tags[tag]["moves"] == 0
-assert tags["latest"]["moves"] == 1 and not tags["latest"]["immutable"]
+    assert tags[tag]["immutable"], tag
+    assert tags[tag]["moves"] == 0, tag
+assert tags["latest"]["moves"] == 1
+assert not tags["latest"]["immutable"]
 assert [m["to"] for m in tags["latest"]["reflog"]] == [scans["v1.1"]["scan"]["manifest_digest"], scans["v1.2"]["scan"]["manifest_digest"]]
 assert tags["prod"]["current_digest"] == scans["v1.2"]["scan"]["manifest_digest"]
 CHECK

@@ -213,11 +213,11 @@ pub struct RemediateArgs {
     /// The vulnerability: its id in the line or any alias or advisory id of its findings.
     pub vuln_id: String,
 
-    /// What was done.
+    /// Action taken.
     #[arg(long, value_enum)]
     pub action: RemediationActionArg,
 
-    /// What was changed and why, in a sentence.
+    /// One sentence on what was changed and why.
     #[arg(long)]
     pub note: String,
 
@@ -225,7 +225,7 @@ pub struct RemediateArgs {
     #[arg(long, value_name = "URL")]
     pub ticket: Option<String>,
 
-    /// Who remediated it (default: the USER environment variable).
+    /// Person or team that remediated it (default: the USER environment variable).
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
 }

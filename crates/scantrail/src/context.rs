@@ -1,4 +1,4 @@
-//! Where the history store lives and how reports are styled.
+//! Location of the history store, and the style of reports.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -9,7 +9,7 @@ use scantrail_store::SqliteStore;
 
 use crate::cli::{Cli, OutputFormat};
 
-/// The directory of the history store: `$SCANTRAIL_HOME`, else `$XDG_DATA_HOME/scantrail`.
+/// Returns the directory of the history store: `$SCANTRAIL_HOME`, else `$XDG_DATA_HOME/scantrail`.
 pub fn home_dir() -> Result<PathBuf> {
     if let Some(home) = std::env::var_os("SCANTRAIL_HOME").filter(|h| !h.is_empty()) {
         return Ok(PathBuf::from(home));
@@ -26,7 +26,8 @@ pub fn open_store() -> Result<SqliteStore> {
     SqliteStore::open_in(&home).with_context(|| format!("failed to open the history store in {}", home.display()))
 }
 
-/// The report style: the chosen format, and color when stdout is a terminal and NO_COLOR is unset.
+/// Returns the report style: the chosen format, with color only when stdout is a terminal and
+/// NO_COLOR is unset.
 pub fn style(cli: &Cli) -> Style {
     let format = match cli.format {
         OutputFormat::Table => Format::Table,
@@ -38,7 +39,7 @@ pub fn style(cli: &Cli) -> Style {
     Style { format, color }
 }
 
-/// Whether progress bars may be drawn on stderr.
+/// Returns whether progress bars may be drawn on stderr.
 pub fn show_progress(cli: &Cli) -> bool {
     !cli.quiet && std::io::stderr().is_terminal()
 }
